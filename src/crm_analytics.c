@@ -1,0 +1,29 @@
+/*
+ * crm_analytics.c
+ *		Module entry point of crm_analytics: PG_MODULE_MAGIC, _PG_init and the
+ *		extension's configuration settings (GUCs).
+ *
+ * Every capability lives in its own file (rfm.c, ...); this file only owns
+ * what is loaded once per backend.
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/guc.h"
+
+#include "crm_analytics.h"
+
+PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+/* Set up the crm_analytics.* settings when the library is loaded. */
+void
+_PG_init(void)
+{
+#if PG_VERSION_NUM >= 150000
+	MarkGUCPrefixReserved("crm_analytics");
+#else
+	EmitWarningsOnPlaceholders("crm_analytics");
+#endif
+}

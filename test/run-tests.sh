@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, builds and installs the
+# extension with warnings as errors, starts a throwaway cluster, runs the
+# pg_regress suite (sql/*.sql against expected/*.out) and every test script in
+# test/t, and ends with one line "N passed, M failed".
+#
+#   test/run-tests.sh              everything
+#   test/run-tests.sh rfm 010      only tests whose name contains one of the words
+set -uo pipefail
+. "$(dirname "$0")/lib/common.sh"
+cd "$CRM_ROOT" || exit 2
+
+filters=("$@")
+selected() {
+	[ ${#filters[@]} -eq 0 ] && return 0
+	local f
+	for f in "${filters[@]}"; do [[ "$1" == *"$f"* ]] && return 0; done
+	return 1
+}
+
+crm_install_deps
+crm_build_install
+crm_cluster_start
+
+passed=0 failed=0 skipped=0 failures=()
+
+# 1. pg_regress
+regress=()
+for f in sql/*.sql; do
+	name=$(basename "$f" .sql)
+	case "$name" in crm_analytics--*) continue ;; esac
+	selected "$name" && regress+=("$name")
+done
+if [ ${#regress[@]} -gt 0 ]; then
+	crm_log "pg_regress: ${regress[*]}"
+	rm -rf results regression.diffs regression.out
+	make -s PG_CONFIG="$PG_CONFIG" installcheck REGRESS="${regress[*]}" >"$CRM_TMP/regress.out" 2>&1
+	cat "$CRM_TMP/regress.out"
+	for name in "${regress[@]}"; do
+		line=$(grep -E "^(test| ) *$name +\.\.\. " "$CRM_TMP/regress.out" | head -n 1)
+		if [[ "$line" == *" ok"* ]]; then
+			passed=$((passed + 1))
+		else
+			failed=$((failed + 1)); failures+=("regress/$name")
+		fi
+	done
+	if [ -f regression.diffs ] && [ -s regression.diffs ]; then
+		echo "---------------- regression.diffs ----------------"
+		cat regression.diffs
+		echo "--------------------------------------------------"
+	fi
+fi
+
+# 2. test scripts: each gets a fresh database with the extension created,
+# a scratch directory, and 0 = pass, 77 = skip, anything else = fail.
+for t in test/t/*.sh; do
+	[ -e "$t" ] || continue
+	name=$(basename "$t" .sh)
+	selected "$name" || continue
+	db="t_$(echo "$name" | tr -c 'a-zA-Z0-9_\n' '_')"
+	psql -X -q -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
+	psql -X -q -d "$db" -c "CREATE EXTENSION crm_analytics" >/dev/null
+	scratch=$(mktemp -d "$CRM_TMP/t.XXXXXX")
+	chmod 777 "$scratch"
+	start=$(date +%s)
+	PGDATABASE=$db TEST_TMPDIR=$scratch CRM_ROOT=$CRM_ROOT timeout 600 bash "$t" >"$scratch/log" 2>&1
+	rc=$?
+	secs=$(( $(date +%s) - start ))
+	if [ $rc -eq 0 ]; then
+		printf 'test %-40s ... ok       %4ss\n' "$name" "$secs"; passed=$((passed + 1))
+	elif [ $rc -eq 77 ]; then
+		printf 'test %-40s ... skipped  (%s)\n' "$name" "$(tail -n 1 "$scratch/log")"; skipped=$((skipped + 1))
+	else
+		printf 'test %-40s ... FAILED   %4ss (exit %s)\n' "$name" "$secs" "$rc"
+		sed 's/^/    | /' "$scratch/log" | tail -n 60
+		failed=$((failed + 1)); failures+=("t/$name")
+	fi
+	psql -X -q -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
+done
+
+if problems=$(crm_server_log_problems); then
+	echo "the server crashed during the run:"; echo "$problems"
+	failed=$((failed + 1)); failures+=("server crash")
+fi
+[ ${#failures[@]} -gt 0 ] && echo "failed: ${failures[*]}"
+if [ $skipped -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ $failed -eq 0 ]
