@@ -18,7 +18,9 @@ selected() {
 	return 1
 }
 
-crm_install_deps
+# packages the tests need beyond the build (one Debian package per line)
+mapfile -t test_packages < <(grep -v '^#' test/apt-packages.txt 2>/dev/null | grep -v '^ *$')
+crm_install_deps "${test_packages[@]}"
 crm_build_install
 crm_cluster_start
 
