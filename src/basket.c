@@ -57,8 +57,11 @@
  *
  * crm.cross_sell(basket, rules, k) reads a table of such rules and, per item
  * not in the basket, keeps the best rule whose antecedent is contained in
- * the basket (highest confidence, then lift, support, then the longest and
- * then byte-wise smallest antecedent); the score is that rule's confidence.
+ * the basket and whose consequent holds the item: highest confidence, then
+ * the shortest consequent (a rule about the item alone), then highest lift,
+ * support, the longest antecedent and the byte-wise smallest one.  The
+ * item's score is that rule's confidence, an estimate of P(item | basket);
+ * the k items with the best score (then lift, then item) are returned.
  */
 #include "postgres.h"
 
@@ -1549,8 +1552,8 @@ cross_sell(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 
 	/*
-	 * Per recommended item the best rule (confidence, lift, support, longer
-	 * then smaller antecedent), then the k best items.  NULL elements of the
+	 * Per recommended item the best rule (see the file header), then the k
+	 * best items.  NULL elements of the
 	 * basket are ignored (a NULL never matches).
 	 */
 	sql = psprintf("SELECT item, confidence, antecedent, consequent, support, confidence, lift "
@@ -1559,9 +1562,10 @@ cross_sell(PG_FUNCTION_ARGS)
 				   "FROM %s AS r CROSS JOIN LATERAL pg_catalog.unnest(r.consequent) AS c(item) "
 				   "WHERE r.antecedent OPERATOR(pg_catalog.<@) $1 "
 				   "AND c.item IS NOT NULL "
-				   "AND NOT (c.item OPERATOR(pg_catalog.=) ANY ($1)) "
+				   "AND NOT (c.item OPERATOR(pg_catalog.=) ANY (pg_catalog.array_remove($1, NULL))) "
 				   "AND r.confidence IS NOT NULL AND r.lift IS NOT NULL "
-				   "ORDER BY c.item, r.confidence DESC, r.lift DESC, r.support DESC NULLS LAST, "
+				   "ORDER BY c.item, r.confidence DESC, pg_catalog.cardinality(r.consequent), "
+				   "r.lift DESC, r.support DESC NULLS LAST, "
 				   "pg_catalog.cardinality(r.antecedent) DESC, "
 				   "r.antecedent::pg_catalog.text COLLATE \"C\") AS best "
 				   "ORDER BY confidence DESC, lift DESC, support DESC NULLS LAST, item COLLATE \"C\" "
