@@ -614,6 +614,15 @@ BasketBuildData(BasketInput *in)
  *----------------------------------------------------------------------
  */
 
+/* A node of an FP-tree: one cache-friendly 16-byte record. */
+typedef struct FpNode
+{
+	int32		item;			/* local item */
+	int32		count;
+	int32		parent;			/* 0 = the root */
+	int32		next;			/* next node of the same item, -1 = none */
+} FpNode;
+
 /* An FP-tree over local items 0..nitems-1 (in increasing global rank). */
 typedef struct FpTree
 {
@@ -623,11 +632,16 @@ typedef struct FpTree
 	int32	   *head;			/* local item -> first node of its chain */
 	int32		nnodes;			/* node 0 is the root */
 	int32		maxnodes;
-	int32	   *nitem;
-	int32	   *ncount;
-	int32	   *nparent;
-	int32	   *nnext;
+	FpNode	   *node;
 } FpTree;
+
+/* A path of a conditional pattern base, kept in FpMiner.pbuf. */
+typedef struct FpPath
+{
+	int64		start;
+	int32		len;
+	int32		count;
+} FpPath;
 
 /* Mining state, and the trie of the itemsets found. */
 typedef struct FpMiner
@@ -642,6 +656,12 @@ typedef struct FpMiner
 	uint64	   *ckey;
 	int32	   *cval;
 	uint32		ccap;
+
+	/* scratch conditional pattern base: paths of local items, leaf first */
+	int32	   *pbuf;
+	int64		pbuf_cap;
+	FpPath	   *paths;
+	int32		paths_cap;
 
 	/* the itemsets: node 0 is the empty set */
 	int64		nsets;
@@ -705,14 +725,11 @@ FpTreeInit(FpTree *t, int32 nitems, int64 maxnodes)
 	t->head = palloc(sizeof(int32) * Max(nitems, 1));
 	memset(t->head, 0xFF, sizeof(int32) * Max(nitems, 1));
 	t->maxnodes = (int32) maxnodes;
-	t->nitem = palloc_extended(sizeof(int32) * maxnodes, MCXT_ALLOC_HUGE);
-	t->ncount = palloc_extended(sizeof(int32) * maxnodes, MCXT_ALLOC_HUGE);
-	t->nparent = palloc_extended(sizeof(int32) * maxnodes, MCXT_ALLOC_HUGE);
-	t->nnext = palloc_extended(sizeof(int32) * maxnodes, MCXT_ALLOC_HUGE);
-	t->nitem[0] = -1;
-	t->ncount[0] = 0;
-	t->nparent[0] = -1;
-	t->nnext[0] = -1;
+	t->node = palloc_extended(sizeof(FpNode) * maxnodes, MCXT_ALLOC_HUGE);
+	t->node[0].item = -1;
+	t->node[0].count = 0;
+	t->node[0].parent = -1;
+	t->node[0].next = -1;
 	t->nnodes = 1;
 }
 
@@ -722,10 +739,7 @@ FpTreeFree(FpTree *t)
 	pfree(t->gitem);
 	pfree(t->icount);
 	pfree(t->head);
-	pfree(t->nitem);
-	pfree(t->ncount);
-	pfree(t->nparent);
-	pfree(t->nnext);
+	pfree(t->node);
 }
 
 /* Prepare the scratch child table for a tree of at most maxnodes nodes. */
@@ -781,15 +795,15 @@ FpInsert(FpMiner *m, FpTree *t, uint32 cmask, const int32 *path, int len, int32 
 		{
 			child = t->nnodes++;
 			Assert(child < t->maxnodes);
-			t->nitem[child] = it;
-			t->ncount[child] = 0;
-			t->nparent[child] = node;
-			t->nnext[child] = t->head[it];
+			t->node[child].item = it;
+			t->node[child].count = 0;
+			t->node[child].parent = node;
+			t->node[child].next = t->head[it];
 			t->head[it] = child;
 			m->ckey[pos] = key;
 			m->cval[pos] = child;
 		}
-		t->ncount[child] += count;
+		t->node[child].count += count;
 		t->icount[it] += count;
 		node = child;
 	}
@@ -839,15 +853,37 @@ FpIsSinglePath(FpTree *t)
 	{
 		int32		n = t->head[j];
 
-		if (t->nnext[n] >= 0)
+		if (t->node[n].next >= 0)
 			return false;
-		if (j == 0 ? t->nparent[n] != 0 : t->nitem[t->nparent[n]] != j - 1)
+		if (j == 0 ? t->node[n].parent != 0 : t->node[t->node[n].parent].item != j - 1)
 			return false;
 	}
 	return true;
 }
 
-/* Mine a tree: every itemset found is the itemset at node prefix plus more. */
+/* Room for n more ints in the path buffer and one more path. */
+static inline void
+FpPathRoom(FpMiner *m, int64 used, int64 n, int32 npaths)
+{
+	if (used + n > m->pbuf_cap)
+	{
+		m->pbuf_cap = Max(m->pbuf_cap * 2, used + n);
+		m->pbuf = repalloc_huge(m->pbuf, sizeof(int32) * m->pbuf_cap);
+	}
+	if (npaths >= m->paths_cap)
+	{
+		m->paths_cap *= 2;
+		m->paths = repalloc_huge(m->paths, sizeof(FpPath) * (Size) m->paths_cap);
+	}
+}
+
+/*
+ * Mine a tree: every itemset found is the itemset at node prefix plus items
+ * of this tree.  For each item j, from the least frequent up, one walk up
+ * from its nodes counts the items above them and copies the paths into the
+ * scratch buffer; the conditional tree is built from the buffer, keeping the
+ * items that are frequent in it, and mined in turn.
+ */
 static void
 FpMine(FpMiner *m, FpTree *t, int32 prefix, int depth)
 {
@@ -874,30 +910,41 @@ FpMine(FpMiner *m, FpTree *t, int32 prefix, int depth)
 		int32		node = FpEmit(m, prefix, t->gitem[j], t->icount[j]);
 		int32		ntouched = 0;
 		int32		nfreq = 0;
-		int64		total = 0;
+		int32		npaths = 0;
+		int64		used = 0;
 		int32		n;
 		int32		i;
 		FpTree		c;
 		uint32		cmask;
+		const FpNode *nodes = t->node;
 
 		if (j == 0 || (m->max_length > 0 && depth + 1 >= m->max_length))
 			continue;
 
-		/* conditional pattern base of item j: count the items above it */
-		for (n = t->head[j]; n >= 0; n = t->nnext[n])
+		/* conditional pattern base of item j: copy and count the paths */
+		for (n = t->head[j]; n >= 0; n = nodes[n].next)
 		{
-			int32		nc = t->ncount[n];
-			int32		p;
+			int32		nc = nodes[n].count;
+			int32		p = nodes[n].parent;
+			int64		pstart = used;
 
-			for (p = t->nparent[n]; p > 0; p = t->nparent[p])
+			if (p <= 0)
+				continue;
+			/* a path above an item of local index j has at most j items */
+			FpPathRoom(m, used, j, npaths);
+			for (; p > 0; p = nodes[p].parent)
 			{
-				int32		li = t->nitem[p];
+				int32		li = nodes[p].item;
 
 				if (cnt[li] == 0)
 					touched[ntouched++] = li;
 				cnt[li] += nc;
-				total++;
+				m->pbuf[used++] = li;
 			}
+			m->paths[npaths].start = pstart;
+			m->paths[npaths].len = (int32) (used - pstart);
+			m->paths[npaths].count = nc;
+			npaths++;
 		}
 		if (ntouched == 0)
 			continue;
@@ -927,7 +974,7 @@ FpMine(FpMiner *m, FpTree *t, int32 prefix, int depth)
 		}
 
 		/* the conditional FP-tree */
-		FpTreeInit(&c, nfreq, total + 1);
+		FpTreeInit(&c, nfreq, used + 1);
 		for (i = 0; i < ntouched; i++)
 		{
 			int32		li = touched[i];
@@ -936,32 +983,24 @@ FpMine(FpMiner *m, FpTree *t, int32 prefix, int depth)
 				c.gitem[map[li]] = t->gitem[li];
 			cnt[li] = 0;
 		}
-		FpChildTableReset(m, total + 1);
-		cmask = FpChildMask(total + 1);
-		for (n = t->head[j]; n >= 0; n = t->nnext[n])
+		FpChildTableReset(m, used + 1);
+		cmask = FpChildMask(used + 1);
+		for (i = 0; i < npaths; i++)
 		{
+			const int32 *src = m->pbuf + m->paths[i].start;
 			int32		len = 0;
-			int32		p;
-			int32		a,
-						b;
+			int32		a;
 
-			for (p = t->nparent[n]; p > 0; p = t->nparent[p])
+			/* leaf first in the buffer: reverse to root first, increasing */
+			for (a = m->paths[i].len - 1; a >= 0; a--)
 			{
-				int32		nl = map[t->nitem[p]];
+				int32		nl = map[src[a]];
 
 				if (nl >= 0)
 					path[len++] = nl;
 			}
-			/* walked upwards: reverse to root-first, increasing order */
-			for (a = 0, b = len - 1; a < b; a++, b--)
-			{
-				int32		x = path[a];
-
-				path[a] = path[b];
-				path[b] = x;
-			}
 			if (len > 0)
-				FpInsert(m, &c, cmask, path, len, t->ncount[n]);
+				FpInsert(m, &c, cmask, path, len, m->paths[i].count);
 		}
 		FpMine(m, &c, node, depth + 1);
 		FpTreeFree(&c);
@@ -1016,6 +1055,10 @@ BasketMine(FpMiner *m, BasketData *d, double min_support, int max_length,
 	m->sitem[0] = -1;
 	m->scount[0] = d->ntrans;
 	m->nsets = 1;
+	m->pbuf_cap = 4096;
+	m->pbuf = palloc_extended(sizeof(int32) * m->pbuf_cap, MCXT_ALLOC_HUGE);
+	m->paths_cap = 1024;
+	m->paths = palloc_extended(sizeof(FpPath) * m->paths_cap, MCXT_ALLOC_HUGE);
 
 	/* rank the frequent items by descending support, then text order */
 	rank_item = palloc(sizeof(int32) * Max(d->nitems, 1));
