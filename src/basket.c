@@ -1011,6 +1011,121 @@ FpMine(FpMiner *m, FpTree *t, int32 prefix, int depth)
 	pfree(path);
 }
 
+/* The transactions reduced to their frequent items, for the sort below. */
+typedef struct FpTransSort
+{
+	const int32 *ranks;
+	const int64 *start;
+} FpTransSort;
+
+/* Lexicographic order of two reduced transactions. */
+static int
+FpTransCmp(const void *a, const void *b, void *arg)
+{
+	const FpTransSort *ts = (const FpTransSort *) arg;
+	int32		x = *(const int32 *) a;
+	int32		y = *(const int32 *) b;
+	const int32 *px = ts->ranks + ts->start[x];
+	const int32 *py = ts->ranks + ts->start[y];
+	int64		lx = ts->start[x + 1] - ts->start[x];
+	int64		ly = ts->start[y + 1] - ts->start[y];
+	int64		n = Min(lx, ly);
+	int64		i;
+
+	for (i = 0; i < n; i++)
+		if (px[i] != py[i])
+			return px[i] < py[i] ? -1 : 1;
+	return (lx > ly) - (lx < ly);
+}
+
+/*
+ * Build the FP-tree of all transactions without any child lookup: with the
+ * transactions (as sorted rank lists) in lexicographic order, a transaction
+ * shares with the tree exactly its common prefix with the previous one.
+ * The nodes come out in depth-first order, so that the upward walks of the
+ * mining stay close in memory.
+ */
+static void
+FpBuildSorted(FpTree *t, BasketData *d, const int32 *item_rank, int64 total)
+{
+	int32	   *ranks = palloc_extended(sizeof(int32) * Max(total, 1), MCXT_ALLOC_HUGE);
+	int64	   *start = palloc_extended(sizeof(int64) * ((Size) d->ntrans + 1), MCXT_ALLOC_HUGE);
+	int32	   *order = palloc_extended(sizeof(int32) * Max(d->ntrans, 1), MCXT_ALLOC_HUGE);
+	int32	   *stack = palloc(sizeof(int32) * Max(t->nitems, 1));
+	int32		ntr = 0;
+	int64		used = 0;
+	int32		tr;
+	int32		prev = -1;
+	FpTransSort ts;
+
+	for (tr = 0; tr < d->ntrans; tr++)
+	{
+		int64		k;
+		int64		s = used;
+
+		if ((tr & 0x3FFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		for (k = d->tstart[tr]; k < d->tstart[tr + 1]; k++)
+		{
+			int32		r = item_rank[d->titems[k]];
+
+			if (r >= 0)
+				ranks[used++] = r;
+		}
+		if (used == s)
+			continue;
+		BasketSortInt32(ranks + s, used - s);
+		start[ntr] = s;
+		order[ntr] = ntr;
+		ntr++;
+	}
+	start[ntr] = used;
+	ts.ranks = ranks;
+	ts.start = start;
+	qsort_arg(order, ntr, sizeof(int32), FpTransCmp, &ts);
+
+	for (tr = 0; tr < ntr; tr++)
+	{
+		const int32 *p = ranks + start[order[tr]];
+		int32		len = (int32) (start[order[tr] + 1] - start[order[tr]]);
+		int32		l = 0;
+		int32		k;
+
+		if ((tr & 0x3FFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (prev >= 0)
+		{
+			const int32 *q = ranks + start[prev];
+			int32		qlen = (int32) (start[prev + 1] - start[prev]);
+
+			while (l < len && l < qlen && p[l] == q[l])
+				l++;
+		}
+		for (k = 0; k < l; k++)
+			t->node[stack[k]].count++;
+		for (k = l; k < len; k++)
+		{
+			int32		n = t->nnodes++;
+			int32		it = p[k];
+
+			Assert(n < t->maxnodes);
+			t->node[n].item = it;
+			t->node[n].count = 1;
+			t->node[n].parent = k == 0 ? 0 : stack[k - 1];
+			t->node[n].next = t->head[it];
+			t->head[it] = n;
+			stack[k] = n;
+		}
+		for (k = 0; k < len; k++)
+			t->icount[p[k]]++;
+		prev = order[tr];
+	}
+	pfree(ranks);
+	pfree(start);
+	pfree(order);
+	pfree(stack);
+}
+
 /* Absolute minimum support count: ceil(min_support * N), at least 1. */
 static int32
 BasketMinCount(double min_support, int32 n)
@@ -1037,7 +1152,6 @@ BasketMine(FpMiner *m, BasketData *d, double min_support, int max_length,
 	int32		i;
 	int64		total = 0;
 	FpTree		t;
-	int32	   *path;
 	int32		tr;
 
 	memset(m, 0, sizeof(FpMiner));
@@ -1100,39 +1214,8 @@ BasketMine(FpMiner *m, BasketData *d, double min_support, int max_length,
 	FpTreeInit(&t, nfreq, total + 1);
 	for (i = 0; i < nfreq; i++)
 		t.gitem[i] = i;
-	FpChildTableReset(m, total + 1);
-	path = palloc(sizeof(int32) * Max(nfreq, 1));
-	{
-		uint32		cmask = FpChildMask(total + 1);
-
-		for (tr = 0; tr < d->ntrans; tr++)
-		{
-			int64		k;
-			int			len = 0;
-
-			if ((tr & 0x3FFF) == 0)
-				CHECK_FOR_INTERRUPTS();
-			for (k = d->tstart[tr]; k < d->tstart[tr + 1]; k++)
-			{
-				int32		r = item_rank[d->titems[k]];
-
-				if (r >= 0)
-					path[len++] = r;
-			}
-			if (len == 0)
-				continue;
-			BasketSortInt32(path, len);
-			FpInsert(m, &t, cmask, path, len, 1);
-		}
-	}
-	pfree(path);
+	FpBuildSorted(&t, d, item_rank, total);
 	pfree(item_rank);
-	/* the child table of the big tree is not needed any more */
-	pfree(m->ckey);
-	pfree(m->cval);
-	m->ckey = NULL;
-	m->cval = NULL;
-	m->ccap = 0;
 
 	FpMine(m, &t, 0, 0);
 	FpTreeFree(&t);
