@@ -179,6 +179,7 @@ WHERE r.count IS DISTINCT FROM b.count
 -- Cross-sell from a table of rules
 CREATE TABLE bk_rules AS
 SELECT * FROM crm.association_rules('SELECT basket, item FROM bk_classic', 0.4, 0.5, NULL, 2);
+CREATE INDEX bk_rules_idx ON bk_rules USING gin (antecedent);
 -- basket {beer}: diapers by {beer} => {diapers} (confidence 1); bread and
 -- milk by {beer} => {bread} / {milk} (2/3, lift 0.8333); {beer} =>
 -- {bread,diapers} has the same confidence and a higher lift (1.11) but at
@@ -200,3 +201,20 @@ SELECT * FROM crm.cross_sell(ARRAY['beer'], 'bk_not_rules');
 ALTER TABLE bk_not_rules ALTER consequent TYPE text[] USING ARRAY[consequent];
 SELECT * FROM crm.cross_sell(ARRAY['beer'], 'bk_not_rules');
 SELECT * FROM crm.cross_sell(ARRAY['beer'], 'no_such_rules');
+SELECT * FROM crm.cross_sell(ARRAY['beer'], 'bk_rules_idx');
+
+-- Everything runs with the caller's rights
+CREATE ROLE regress_basket_user;
+GRANT USAGE ON SCHEMA crm TO regress_basket_user;
+SET ROLE regress_basket_user;
+SELECT * FROM crm.frequent_itemsets('SELECT basket, item FROM bk_classic', 0.5);
+SELECT * FROM crm.cross_sell(ARRAY['beer'], 'bk_rules');
+RESET ROLE;
+GRANT SELECT ON bk_classic, bk_rules TO regress_basket_user;
+SET ROLE regress_basket_user;
+SELECT count(*) FROM crm.frequent_itemsets('SELECT basket, item FROM bk_classic', 0.5);
+SELECT count(*) FROM crm.cross_sell(ARRAY['beer'], 'bk_rules');
+RESET ROLE;
+REVOKE ALL ON bk_classic, bk_rules FROM regress_basket_user;
+REVOKE USAGE ON SCHEMA crm FROM regress_basket_user;
+DROP ROLE regress_basket_user;

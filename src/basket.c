@@ -70,6 +70,8 @@
 
 #include "access/relation.h"
 #include "access/tupdesc.h"
+#include "catalog/objectaddress.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
@@ -79,6 +81,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "tcop/dest.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -1646,6 +1649,7 @@ cross_sell(PG_FUNCTION_ARGS)
 	int32		k = PG_GETARG_INT32(2);
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Relation	rel;
+	AclResult	aclresult;
 	char	   *relname;
 	char	   *sql;
 	Oid			argtypes[2] = {TEXTARRAYOID, INT4OID};
@@ -1663,7 +1667,21 @@ cross_sell(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("basket must be a one-dimensional array")));
 
+	/* the rules are read with the caller's rights: check them first */
+	aclresult = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT);
+	if (aclresult != ACLCHECK_OK)
+		aclcheck_error(aclresult, get_relkind_objtype(get_rel_relkind(relid)),
+					   get_rel_name(relid));
 	rel = relation_open(relid, AccessShareLock);
+	if (rel->rd_rel->relkind != RELKIND_RELATION &&
+		rel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE &&
+		rel->rd_rel->relkind != RELKIND_VIEW &&
+		rel->rd_rel->relkind != RELKIND_MATVIEW &&
+		rel->rd_rel->relkind != RELKIND_FOREIGN_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("rules \"%s\" is not a table or view", RelationGetRelationName(rel)),
+				 errhint("Pass a table created by CREATE TABLE ... AS SELECT * FROM crm.association_rules(...).")));
 	BasketCheckRulesColumn(rel, "antecedent", TEXTARRAYOID);
 	BasketCheckRulesColumn(rel, "consequent", TEXTARRAYOID);
 	BasketCheckRulesColumn(rel, "support", FLOAT8OID);
