@@ -881,6 +881,87 @@ FpPathRoom(FpMiner *m, int64 used, int64 n, int32 npaths)
 }
 
 /*
+ * Build the conditional FP-tree of local item j from the npaths paths in
+ * m->paths (offsets into base; leaf first or root first), whose items were
+ * counted into cnt (ntouched distinct items listed in touched).  gitem maps
+ * the local items of the parent tree to global ranks.  Resets cnt.  Returns
+ * false, building nothing, when no item of the base is frequent.
+ */
+static bool
+FpConditionalTree(FpMiner *m, const int32 *gitem, int32 j, const int32 *base,
+				  bool leaf_first, int32 npaths, int64 used, int32 *cnt,
+				  int32 *map, int32 *touched, int32 ntouched, int32 *path,
+				  FpTree *c)
+{
+	int32		nfreq = 0;
+	int32		i;
+	uint32		cmask;
+
+	if (ntouched == 0)
+		return false;
+	if ((int64) ntouched * 16 < j)
+		BasketSortInt32(touched, ntouched);
+	else
+	{
+		/* dense: a scan is cheaper than sorting */
+		int32		k = 0;
+
+		for (i = 0; i < j; i++)
+			if (cnt[i] > 0)
+				touched[k++] = i;
+		Assert(k == ntouched);
+	}
+	for (i = 0; i < ntouched; i++)
+	{
+		int32		li = touched[i];
+
+		map[li] = cnt[li] >= m->minc ? nfreq++ : -1;
+	}
+	if (nfreq == 0)
+	{
+		for (i = 0; i < ntouched; i++)
+			cnt[touched[i]] = 0;
+		return false;
+	}
+
+	FpTreeInit(c, nfreq, used + 1);
+	for (i = 0; i < ntouched; i++)
+	{
+		int32		li = touched[i];
+
+		if (map[li] >= 0)
+			c->gitem[map[li]] = gitem[li];
+		cnt[li] = 0;
+	}
+	FpChildTableReset(m, used + 1);
+	cmask = FpChildMask(used + 1);
+	for (i = 0; i < npaths; i++)
+	{
+		const int32 *src = base + m->paths[i].start;
+		int32		plen = m->paths[i].len;
+		int32		len = 0;
+		int32		a;
+
+		/* local items in increasing order, root first */
+		if (leaf_first)
+		{
+			for (a = plen - 1; a >= 0; a--)
+				if (map[src[a]] >= 0)
+					path[len++] = map[src[a]];
+		}
+		else
+		{
+			for (a = 0; a < plen; a++)
+				if (map[src[a]] >= 0)
+					path[len++] = map[src[a]];
+		}
+		if (len > 0)
+			FpInsert(m, c, cmask, path, len, m->paths[i].count);
+	}
+	return true;
+}
+
+/*
  * Mine a tree: every itemset found is the itemset at node prefix plus items
  * of this tree.  For each item j, from the least frequent up, one walk up
  * from its nodes counts the items above them and copies the paths into the
@@ -912,13 +993,10 @@ FpMine(FpMiner *m, FpTree *t, int32 prefix, int depth)
 	{
 		int32		node = FpEmit(m, prefix, t->gitem[j], t->icount[j]);
 		int32		ntouched = 0;
-		int32		nfreq = 0;
 		int32		npaths = 0;
 		int64		used = 0;
 		int32		n;
-		int32		i;
 		FpTree		c;
-		uint32		cmask;
 		const FpNode *nodes = t->node;
 
 		if (j == 0 || (m->max_length > 0 && depth + 1 >= m->max_length))
@@ -949,62 +1027,9 @@ FpMine(FpMiner *m, FpTree *t, int32 prefix, int depth)
 			m->paths[npaths].count = nc;
 			npaths++;
 		}
-		if (ntouched == 0)
+		if (!FpConditionalTree(m, t->gitem, j, m->pbuf, true, npaths, used,
+							   cnt, map, touched, ntouched, path, &c))
 			continue;
-		if ((int64) ntouched * 16 < j)
-			BasketSortInt32(touched, ntouched);
-		else
-		{
-			/* dense: a scan is cheaper than sorting */
-			int32		k = 0;
-
-			for (i = 0; i < j; i++)
-				if (cnt[i] > 0)
-					touched[k++] = i;
-			Assert(k == ntouched);
-		}
-		for (i = 0; i < ntouched; i++)
-		{
-			int32		li = touched[i];
-
-			map[li] = cnt[li] >= m->minc ? nfreq++ : -1;
-		}
-		if (nfreq == 0)
-		{
-			for (i = 0; i < ntouched; i++)
-				cnt[touched[i]] = 0;
-			continue;
-		}
-
-		/* the conditional FP-tree */
-		FpTreeInit(&c, nfreq, used + 1);
-		for (i = 0; i < ntouched; i++)
-		{
-			int32		li = touched[i];
-
-			if (map[li] >= 0)
-				c.gitem[map[li]] = t->gitem[li];
-			cnt[li] = 0;
-		}
-		FpChildTableReset(m, used + 1);
-		cmask = FpChildMask(used + 1);
-		for (i = 0; i < npaths; i++)
-		{
-			const int32 *src = m->pbuf + m->paths[i].start;
-			int32		len = 0;
-			int32		a;
-
-			/* leaf first in the buffer: reverse to root first, increasing */
-			for (a = m->paths[i].len - 1; a >= 0; a--)
-			{
-				int32		nl = map[src[a]];
-
-				if (nl >= 0)
-					path[len++] = nl;
-			}
-			if (len > 0)
-				FpInsert(m, &c, cmask, path, len, m->paths[i].count);
-		}
 		FpMine(m, &c, node, depth + 1);
 		FpTreeFree(&c);
 	}
