@@ -65,6 +65,7 @@ FROM zxy JOIN bf_brute x ON x.items = zxy.x JOIN bf_brute y ON y.items = zxy.y
 WHERE zc::float8 / x.c >= 0.2;
 SQL
 	name="seed $seed: $nb baskets ($key keys), $ni items, density $dens, min_support $ms"
+	q -c "SET client_min_messages = debug1; SELECT count(*) FROM crm.frequent_itemsets('SELECT basket, item FROM bf', $ms)" 2>&1 | sed -n 's/^DEBUG:  /     /p'
 	echo "     $name: $(q -c "SELECT string_agg(l || ':' || n, ' ' ORDER BY l) FROM (SELECT cardinality(items) AS l, count(*) AS n FROM bf_ours GROUP BY 1) x") (itemsets by length)"
 	check "$name: itemsets <= 4 differing from brute force" 0 \
 		"$(q -c "SELECT count(*) FROM bf_brute b FULL JOIN (SELECT * FROM bf_ours WHERE cardinality(items) <= 4) o USING (items)
