@@ -358,6 +358,7 @@ BasketReceiveSlot(TupleTableSlot *slot, DestReceiver *self)
 	return true;
 }
 
+/* Nothing to set up, shut down or free: the state lives in BasketInput. */
 static void
 BasketReceiverStartup(DestReceiver *self, int operation, TupleDesc typeinfo)
 {
@@ -752,6 +753,7 @@ FpTreeInit(FpTree *t, int32 nitems, int64 maxnodes)
 	t->nnodes = 1;
 }
 
+/* Free a tree's arrays. */
 static void
 FpTreeFree(FpTree *t)
 {
