@@ -767,7 +767,7 @@ FpTreeFree(FpTree *t)
 static void
 FpChildTableReset(FpMiner *m, int64 maxnodes)
 {
-	uint32		cap = 64;
+	uint32		cap = 16;
 
 	while ((int64) cap < maxnodes * 2)
 		cap *= 2;
@@ -834,7 +834,7 @@ FpInsert(FpMiner *m, FpTree *t, uint32 cmask, const int32 *path, int len, int32 
 static inline uint32
 FpChildMask(int64 maxnodes)
 {
-	uint32		cap = 64;
+	uint32		cap = 16;
 
 	while ((int64) cap < maxnodes * 2)
 		cap *= 2;
