@@ -85,4 +85,7 @@ CrmInitReadOnlyStringInfo(StringInfo buf, char *data, int len)
 	buf->cursor = 0;
 }
 
+/* GUCs of each capability, defined from _PG_init */
+extern void KmeansDefineGUCs(void);
+
 #endif							/* CRM_ANALYTICS_H */
