@@ -236,7 +236,7 @@ KmeansCheckPoint(ArrayType *arr, const char *what, const float8 **values)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("%s must be a one-dimensional array", what),
-				 errdetail("Got an array of %d dimensions.", ARR_NDIM(arr))));
+				 errdetail("Got a %d-dimensional array.", ARR_NDIM(arr))));
 	if (array_contains_nulls(arr))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -275,7 +275,7 @@ KmeansCheckCentroids(ArrayType *arr, int d, const float8 **values)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("centroids must be a two-dimensional array"),
-				 errdetail("Got an array of %d dimensions.", ARR_NDIM(arr)),
+				 errdetail("Got a %d-dimensional array.", ARR_NDIM(arr)),
 				 errhint("Pass the result of crm.kmeans: one row per cluster.")));
 	if (array_contains_nulls(arr))
 		ereport(ERROR,
@@ -286,7 +286,7 @@ KmeansCheckCentroids(ArrayType *arr, int d, const float8 **values)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("centroids and features have different numbers of features"),
-				 errdetail("The centroids have %d columns and the features have %d elements.",
+				 errdetail("Each centroid has %d values and the features have %d.",
 						   ARR_DIMS(arr)[1], d)));
 	v = (const float8 *) ARR_DATA_PTR(arr);
 	for (i = 0; i < k * d; i++)
