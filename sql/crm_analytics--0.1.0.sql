@@ -227,12 +227,12 @@ COMMENT ON AGGREGATE crm.kmeans_inertia(float8[], float8[]) IS
 CREATE FUNCTION crm.kmeans_centroids(centroids float8[])
 RETURNS TABLE (cluster integer, centroid float8[])
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-BEGIN ATOMIC
+AS $$
 	SELECT (i - pg_catalog.array_lower(centroids, 1) + 1)::integer,
 		   ARRAY(SELECT centroids[i][j] FROM pg_catalog.generate_subscripts(centroids, 2) AS j ORDER BY j)
 	FROM pg_catalog.generate_subscripts(centroids, 1) AS i
-	ORDER BY i;
-END;
+	ORDER BY i
+$$;
 COMMENT ON FUNCTION crm.kmeans_centroids(float8[]) IS
 'the rows of a crm.kmeans result as (cluster, centroid) pairs, cluster numbers as crm.closest_centroid gives them';
 

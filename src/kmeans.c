@@ -513,6 +513,8 @@ KmeansMerge(KmeansState *s1, const KmeansState *s2, MemoryContext ctx)
 			(r1 > 0 && KmeansRngBelow(&s1->rng, (uint64) (rem1 + rem2)) < (uint64) rem1);
 		const float8 *src;
 
+		if (r1 == 0 && r2 == 0)
+			elog(ERROR, "crm.kmeans sample merge ran out of points");
 		if (left)
 		{
 			int32		j = (int32) KmeansRngBelow(&s1->rng, r1);
@@ -797,6 +799,11 @@ KmeansRunInit(KmeansRun *run, const double *x, int n, int d, int k, uint64 seed)
 {
 	Size		kd = mul_size((Size) k, (Size) d);
 
+	if (kd > MaxAllocSize / sizeof(double))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("k x features is too large for crm.kmeans"),
+				 errdetail("k is %d and there are %d features; the centroids would not fit in 1 GB.", k, d)));
 	run->x = x;
 	run->n = n;
 	run->d = d;
@@ -913,6 +920,7 @@ KmeansPlusPlus(KmeansRun *run)
 	memcpy(run->centers, run->x + (size_t) first * d, d * sizeof(double));
 	for (i = 0; i < n; i++)
 		closest[i] = KmeansSqDist(run->x + (size_t) i * d, run->centers, d);
+	CHECK_FOR_INTERRUPTS();
 
 	for (c = 1; c < k; c++)
 	{
@@ -929,6 +937,7 @@ KmeansPlusPlus(KmeansRun *run)
 			acc += closest[i];
 			other[i] = acc;
 		}
+		CHECK_FOR_INTERRUPTS();
 		if (!(acc > 0))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -1024,6 +1033,8 @@ KmeansUpdateCenters(KmeansRun *run)
 		counts[run->labels[i]] += 1;
 		for (j = 0; j < d; j++)
 			ci[j] += xi[j];
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
 	}
 	for (c = 0; c < k; c++)
 		if (counts[c] == 0)
@@ -1035,6 +1046,7 @@ KmeansUpdateCenters(KmeansRun *run)
 		for (i = 0; i < n; i++)
 			far[i] = KmeansSqDist(run->x + (size_t) i * d,
 								  run->centers + (size_t) run->labels[i] * d, d);
+		CHECK_FOR_INTERRUPTS();
 		for (c = 0; c < k; c++)
 		{
 			int			best = -1;
@@ -1133,6 +1145,7 @@ KmeansLloyd(KmeansRun *run)
 			double		m = get_float8_infinity();
 			int			c2;
 
+			CHECK_FOR_INTERRUPTS();
 			for (c2 = 0; c2 < k; c2++)
 				if (c2 != c)
 				{
