@@ -184,6 +184,8 @@ SELECT crm.kmeans(ARRAY[x], -1) FROM km_line;
 SELECT crm.kmeans(ARRAY[x], 10001) FROM km_line;
 SELECT crm.kmeans(ARRAY[x], 7) FROM km_line;
 SELECT crm.kmeans(ARRAY[x], 3) FROM (VALUES (1), (1), (2), (2)) v(x);
+SELECT crm.kmeans(ARRAY[1.0::float8], 2);
+SELECT crm.kmeans(ARRAY[x], 2) FROM (VALUES (4), (4), (4)) v(x);
 SELECT crm.kmeans(ARRAY[x], NULL) FROM km_line;
 SELECT crm.kmeans(ARRAY[x], 2, NULL) FROM km_line;
 SELECT crm.kmeans(ARRAY[x], 2, 0, 0) FROM km_line;

@@ -942,7 +942,9 @@ KmeansPlusPlus(KmeansRun *run)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("k is larger than the number of distinct points"),
-					 errdetail("k is %d; the points have %d distinct values.", k, c),
+					 errdetail_plural("k is %d; the points have %d distinct value.",
+									  "k is %d; the points have %d distinct values.",
+									  c, k, c),
 					 errhint("Use a smaller k.")));
 		for (t = 0; t < trials; t++)
 			ids[t] = KmeansSearch(other, n, KmeansRngDouble(&run->rng) * acc);
@@ -1251,7 +1253,9 @@ KmeansFit(KmeansRun *run, int restarts)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("k is larger than the number of points"),
-				 errdetail("k is %d; there are %d points.", k, run->n),
+				 errdetail_plural("k is %d; there is %d point.",
+								  "k is %d; there are %d points.",
+								  run->n, k, run->n),
 				 errhint("Use a smaller k.")));
 	KmeansPrepare(run);
 	for (r = 0; r < restarts; r++)
