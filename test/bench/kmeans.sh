@@ -17,6 +17,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 # 8 overlapping Gaussian blobs in 8-D (deterministic)
 bench_psql -o /dev/null <<SQL
+SET client_min_messages = warning;
 DROP TABLE IF EXISTS km_bench;
 SELECT setseed(0.42);
 CREATE TABLE km_bench AS
