@@ -15,7 +15,7 @@ n=$((1000000 * BENCH_SCALE))
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kmeans_bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-# 8 overlapping Gaussian blobs in 8-D (deterministic)
+# 8 groups in 8-D (offsets by i % 8, overlapping uniform noise), deterministic through setseed
 bench_psql -o /dev/null <<SQL
 SET client_min_messages = warning;
 DROP TABLE IF EXISTS km_bench;
