@@ -170,6 +170,22 @@ RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
 
+-- Partitionwise aggregation: partial states per partition, combined without
+-- serialization; the same centroids as the plain table
+CREATE TABLE km_parts (i int, truth int, f float8[]) PARTITION BY LIST (truth);
+CREATE TABLE km_parts_a PARTITION OF km_parts FOR VALUES IN (1, 2);
+CREATE TABLE km_parts_b PARTITION OF km_parts FOR VALUES IN (3);
+CREATE TABLE km_parts_c PARTITION OF km_parts FOR VALUES IN (4, 5);
+INSERT INTO km_parts SELECT i, truth, f FROM km_blobs;
+ANALYZE km_parts;
+SET enable_partitionwise_aggregate = on;
+SET max_parallel_workers_per_gather = 0;
+EXPLAIN (COSTS OFF) SELECT crm.kmeans(f, 5, 42) FROM km_parts;
+SELECT (SELECT bool_and(abs(a - b) < 1e-9) FROM unnest(p.c, m.c) u(a, b)) AS partitionwise_same
+FROM (SELECT crm.kmeans(f, 5, 42) AS c FROM km_parts) p, km_model m;
+RESET enable_partitionwise_aggregate;
+RESET max_parallel_workers_per_gather;
+
 -- The memory bound: past crm_analytics.kmeans_max_memory the aggregate
 -- clusters a uniform sample and says so.  64 kB holds 1365 points of 2
 -- features (48 bytes each).
