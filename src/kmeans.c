@@ -422,7 +422,7 @@ KmeansGrow(KmeansState *state, MemoryContext ctx, int32 need)
 
 	if (need <= state->capacity)
 		return;
-	newcap = Max(state->capacity, 256);
+	newcap = Max(state->capacity, 16);
 	while (newcap < need)
 		newcap = (newcap > state->maxpoints / 2) ? state->maxpoints : newcap * 2;
 	newcap = Min(newcap, state->maxpoints);
