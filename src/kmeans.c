@@ -422,6 +422,8 @@ KmeansGrow(KmeansState *state, MemoryContext ctx, int32 need)
 
 	if (need <= state->capacity)
 		return;
+	if (need > state->maxpoints)
+		elog(ERROR, "crm.kmeans state cannot hold %d points (bound %d)", need, state->maxpoints);
 	newcap = Max(state->capacity, 16);
 	while (newcap < need)
 		newcap = (newcap > state->maxpoints / 2) ? state->maxpoints : newcap * 2;
