@@ -49,6 +49,24 @@ SELECT crm.kmeans_inertia(f, '{{2},{11}}') FROM (VALUES ('{1}'::float8[]), (NULL
 SELECT crm.kmeans_inertia(ARRAY[x], '{{2},{11}}') IS NULL AS empty_is_null FROM km_line WHERE false;
 SELECT * FROM crm.kmeans_centroids('{{1,2},{3,4},{5,6}}');
 
+-- Models stored in a table are TOASTed past 2 kB; their detoasted copy is
+-- cached per call site, keyed on the TOAST pointer.  Two stored models
+-- alternating row by row, compared with fresh copies of the same arrays.
+CREATE TABLE km_big_models AS
+SELECT m AS id, ARRAY(SELECT ARRAY(SELECT sin(m * 1000 + i * 100 + j) FROM generate_series(1, 60) j)
+					  FROM generate_series(1, 20 + m) i)::float8[] AS c
+FROM generate_series(1, 2) m;
+CREATE TABLE km_pts60 AS
+SELECT p, ARRAY(SELECT cos(p * 7 + j * 0.3) FROM generate_series(1, 60) j)::float8[] AS f
+FROM generate_series(1, 200) p;
+SELECT id, pg_column_size(c) > 2000 AS toasted, array_length(c, 1) AS k FROM km_big_models ORDER BY id;
+SELECT count(*) AS pairs,
+	   count(*) FILTER (WHERE crm.closest_centroid(f, m.c) <> crm.closest_centroid(f, m.c::text::float8[])) AS mismatches,
+	   count(DISTINCT crm.closest_centroid(f, m.c)) > 5 AS varied
+FROM km_pts60, km_big_models m;
+SELECT id, abs(crm.kmeans_inertia(f, c) - sum(crm.centroid_distance(f, c::text::float8[]) ^ 2)) < 1e-9 AS inertia_ok
+FROM km_big_models, km_pts60 GROUP BY id, c ORDER BY id;
+
 -- Planted clusters: 5 Gaussian blobs (sd 1) in 3-D, centres 10+ apart, 300
 -- points each, from a deterministic formula (Box-Muller on a hash).
 CREATE TABLE km_blobs AS

@@ -44,6 +44,7 @@
 #include <float.h>
 #include <math.h>
 
+#include "access/detoast.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -297,6 +298,71 @@ KmeansCheckCentroids(ArrayType *arr, int d, const float8 **values)
 					 errdetail("Row %d, column %d is %g.", i / d + 1, i % d + 1, v[i])));
 	*values = v;
 	return k;
+}
+
+/*
+ * Detoasted centroids of one call site, kept in fn_extra.  Keyed on the
+ * on-disk TOAST pointer: a stored TOAST value never changes and its OID is
+ * not reused while it exists, so the same pointer means the same array (the
+ * approach of PostGIS's toast cache).  Saves detoasting a model of more than
+ * 2 kB on every row when it comes from a table.
+ */
+typedef struct KmeansCentroidCache
+{
+	struct varatt_external key;
+	ArrayType  *arr;			/* detoasted copy in fn_mcxt, or NULL */
+	int			d;				/* width it was checked for, 0 if none */
+	int			k;
+} KmeansCentroidCache;
+
+/*
+ * The centroids argument argno, checked against d features: returns k and
+ * sets *values.
+ */
+static int
+KmeansCentroidsArg(FunctionCallInfo fcinfo, int argno, int d, const float8 **values)
+{
+	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
+	KmeansCentroidCache *cache;
+	struct varatt_external ptr;
+	MemoryContext old;
+	ArrayType  *arr;
+
+	if (!VARATT_IS_EXTERNAL_ONDISK(raw))
+		return KmeansCheckCentroids(PG_GETARG_ARRAYTYPE_P(argno), d, values);
+
+	VARATT_EXTERNAL_GET_POINTER(ptr, raw);
+	cache = (KmeansCentroidCache *) fcinfo->flinfo->fn_extra;
+	if (cache != NULL && cache->arr != NULL &&
+		memcmp(&cache->key, &ptr, sizeof(ptr)) == 0)
+	{
+		if (cache->d != d)
+		{
+			cache->k = KmeansCheckCentroids(cache->arr, d, values);
+			cache->d = d;
+		}
+		*values = (const float8 *) ARR_DATA_PTR(cache->arr);
+		return cache->k;
+	}
+	if (cache == NULL)
+	{
+		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(KmeansCentroidCache));
+		fcinfo->flinfo->fn_extra = cache;
+	}
+	else if (cache->arr != NULL)
+	{
+		pfree(cache->arr);
+		cache->arr = NULL;
+	}
+	cache->d = 0;
+	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+	arr = DatumGetArrayTypePCopy(PointerGetDatum(raw));
+	MemoryContextSwitchTo(old);
+	cache->key = ptr;
+	cache->arr = arr;
+	cache->k = KmeansCheckCentroids(arr, d, values);
+	cache->d = d;
+	return cache->k;
 }
 
 static inline void
@@ -1345,11 +1411,10 @@ Datum
 closest_centroid(PG_FUNCTION_ARGS)
 {
 	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(0);
-	ArrayType  *cent = PG_GETARG_ARRAYTYPE_P(1);
 	const float8 *x,
 			   *c;
 	int			d = KmeansCheckPoint(arr, "features", &x);
-	int			k = KmeansCheckCentroids(cent, d, &c);
+	int			k = KmeansCentroidsArg(fcinfo, 1, d, &c);
 	double		dist;
 
 	PG_RETURN_INT32(KmeansNearest(x, c, k, d, &dist) + 1);
@@ -1360,11 +1425,10 @@ Datum
 centroid_distance(PG_FUNCTION_ARGS)
 {
 	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(0);
-	ArrayType  *cent = PG_GETARG_ARRAYTYPE_P(1);
 	const float8 *x,
 			   *c;
 	int			d = KmeansCheckPoint(arr, "features", &x);
-	int			k = KmeansCheckCentroids(cent, d, &c);
+	int			k = KmeansCentroidsArg(fcinfo, 1, d, &c);
 	double		dist;
 
 	(void) KmeansNearest(x, c, k, d, &dist);
@@ -1380,7 +1444,6 @@ kmeans_inertia_transfn(PG_FUNCTION_ARGS)
 {
 	double		sum = PG_ARGISNULL(0) ? 0 : PG_GETARG_FLOAT8(0);
 	ArrayType  *arr;
-	ArrayType  *cent;
 	const float8 *x,
 			   *c;
 	int			d,
@@ -1398,9 +1461,8 @@ kmeans_inertia_transfn(PG_FUNCTION_ARGS)
 		PG_RETURN_FLOAT8(sum);
 	}
 	arr = PG_GETARG_ARRAYTYPE_P(1);
-	cent = PG_GETARG_ARRAYTYPE_P(2);
 	d = KmeansCheckPoint(arr, "features", &x);
-	k = KmeansCheckCentroids(cent, d, &c);
+	k = KmeansCentroidsArg(fcinfo, 2, d, &c);
 	(void) KmeansNearest(x, c, k, d, &dist);
 	PG_RETURN_FLOAT8(sum + dist);
 }
