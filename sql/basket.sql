@@ -62,6 +62,10 @@ ORDER BY cardinality(items), items;
 SELECT * FROM crm.frequent_itemsets('SELECT item * 1.0, basket FROM bk_types', 0.25)
 ORDER BY cardinality(items), items;
 
+-- Basket keys compare with their type's equality: 1.0 and 1.00 are one basket (N = 2)
+SELECT items, count, support FROM crm.frequent_itemsets($$VALUES (1.0, 'a'), (1.00, 'b'), (2, 'a')$$, 0.5)
+ORDER BY items;
+
 -- Order inside arrays: byte order of the text ("C"): upper case before lower case
 SELECT items FROM crm.frequent_itemsets(
 	$$SELECT 1, x FROM unnest(ARRAY['b', 'B', 'a', 'Z', 'é']) x$$, 1.0, NULL)
