@@ -1659,6 +1659,7 @@ association_rules(PG_FUNCTION_ARGS)
 	int		   *idx;
 	int64		i;
 	int64		nrules = 0;
+	uint64		ncombos = 0;
 	double		ntrans;
 
 	BasketCheckArgs(fcinfo, fn, &query, &min_support, &max_length, 3);
@@ -1780,7 +1781,9 @@ association_rules(PG_FUNCTION_ARGS)
 					MemoryContextReset(rowcxt);
 					MemoryContextSwitchTo(work);
 				}
-				/* next combination */
+				/* next combination (there can be very many: stay cancellable) */
+				if ((++ncombos & 0xFFFF) == 0)
+					CHECK_FOR_INTERRUPTS();
 				a = s - 1;
 				while (a >= 0 && idx[a] == k - s + a)
 					a--;

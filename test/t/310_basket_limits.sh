@@ -51,6 +51,9 @@ check "rules hit the same limit" 1 "$(grep -c 'ERROR:  crm.association_rules fou
 # no limit to speak of: only statement_timeout stops it, promptly
 limit_or_cancel "dense, limit 1e9, timeout 300ms" \
 	"SET crm_analytics.max_itemsets = 1000000000; SET statement_timeout = '300ms'; SELECT count(*) FROM crm.frequent_itemsets('$D', 0.2)"
+# rule generation with long consequents (3^20 candidate rules, most below min_confidence)
+limit_or_cancel "rules with consequents of up to 19 items, timeout 1s" \
+	"SET crm_analytics.max_itemsets = 1000000000; SET statement_timeout = '1s'; SELECT count(*) FROM crm.association_rules('SELECT b, g FROM generate_series(1, 20) g, generate_series(1, 2) b WHERE b = 1 OR g <= 10', 0.5, 0.9, NULL, 19)"
 # max_length keeps the same data tractable: sum of C(40, k), k <= 2 = 820
 check "max_length 2 on the dense data" 820 "$(q -c "SELECT count(*) FROM crm.frequent_itemsets('$D', 0.2, 2)")"
 
