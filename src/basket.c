@@ -960,6 +960,8 @@ FpConditionalTree(FpMiner *m, const int32 *gitem, int32 j, const int32 *base,
 		int32		len = 0;
 		int32		a;
 
+		if ((i & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
 		/* local items in increasing order, root first */
 		if (leaf_first)
 		{
