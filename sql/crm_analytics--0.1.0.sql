@@ -3,6 +3,10 @@
 -- complain if script is sourced in psql, rather than via CREATE EXTENSION
 \echo Use "CREATE EXTENSION crm_analytics" to load this file. \quit
 
+-- The functions run with the caller's rights and read only what the caller
+-- may read, so every role may use them (as for functions in schema public).
+GRANT USAGE ON SCHEMA crm TO PUBLIC;
+
 ------------------------------------------------------------------------------
 -- RFM: recency, frequency, monetary value
 ------------------------------------------------------------------------------
