@@ -14,8 +14,9 @@
  *	  "Counting your customers the easy way"): lambda ~ Gamma(r, rate alpha)
  *	  purchases/week, p ~ Beta(a, b); first purchase shortly after signup,
  *	  Exponential(lambda) gaps, dropout with probability p after every
- *	  purchase.  Gift shoppers follow a seasonal (thinned) Poisson process
- *	  whose yearly mean rate is lambda.
+ *	  repeat purchase (the BG/NBD likelihood lets nobody die at time 0).
+ *	  Gift shoppers follow a seasonal (thinned) Poisson process whose
+ *	  yearly mean rate is lambda.
  *	- order value: Gamma-Gamma (Fader, Hardie & Lee 2005, "RFM and CLV"):
  *	  nu ~ Gamma(q, rate v), target order value ~ Gamma(p, rate nu), turned
  *	  into 1 + Poisson(mu) lines drawn from group category preferences with
@@ -49,6 +50,7 @@
 #define N_DAYS			731		/* 2023-01-01 .. 2024-12-31 */
 #define T_END			((int64_t) N_DAYS * SECS_PER_DAY)	/* 2025-01-01 00:00 UTC */
 #define MAX_LINES		20		/* purchase lines per order */
+#define MAX_QTY			24		/* units of one product per line */
 #define MAX_SESSIONS	64		/* abandoned sessions before one order */
 #define OUTBUF_SIZE		(1 << 20)
 #define ROW_RESERVE		1024	/* no row is longer than this */
@@ -689,7 +691,7 @@ typedef struct
 
 static const Group g_groups[N_GROUPS] = {
 	{"bargain_hunters", 0.35, 1.8, 9.0, 0.7, 6.3, 6.0, 8.0, 35.0, 2.2, 0,
-		{.38, .20, .14, .02, .01, .01, .06, .04, .04, .02, .04, .04},
+		{.37, .20, .14, .02, .01, .01, .06, .05, .04, .02, .04, .04},
 		{.45, .40, .10, .05},
 	"frequent small grocery/household baskets; mean rate 0.2/week, E[p]=0.10, E[order value]=30"},
 	{"big_spenders", 0.10, 0.6, 15.0, 0.8, 2.4, 2.5, 3.0, 480.0, 0.6, 0,
@@ -697,11 +699,11 @@ static const Group g_groups[N_GROUPS] = {
 		{.35, .10, .40, .15},
 	"rare large electronics/furniture/appliance orders; mean rate 0.04/week, E[p]=0.25, E[order value]=600"},
 	{"regulars", 0.40, 2.5, 25.0, 1.0, 6.0, 5.0, 6.0, 80.0, 1.5, 0,
-		{.14, .12, .08, .09, .06, .05, .14, .08, .06, .04, .07, .07},
+		{.14, .12, .08, .09, .06, .05, .12, .10, .06, .04, .07, .07},
 		{.45, .25, .22, .08},
 	"steady mid-size orders across all categories; mean rate 0.1/week, E[p]=0.14, E[order value]=80"},
 	{"gift_shoppers", 0.15, 0.24, 4.4, 0.79, 2.4, 4.0, 4.0, 100.0, 1.2, 1,
-		{.03, .06, .06, .08, .03, .02, .10, .05, .28, .20, .07, .02},
+		{.03, .06, .06, .08, .03, .02, .10, .06, .27, .20, .07, .02},
 		{.55, .25, .15, .05},
 	"CDNOW-like BG/NBD, purchases concentrated Nov 15 - Dec 24 (x4.66 rate), toys/gifts; E[order value]=133"},
 };
@@ -743,14 +745,15 @@ typedef struct
 	int			cons_cat;
 	int64_t		cons_cents;
 	double		confidence;
+	double		popularity;		/* antecedent weight, x the top Zipf weight */
 } Rule;
 
 #define N_RULES 4
 static const Rule g_rules[N_RULES] = {
-	{"BREAD-BOX", "Bread Box", CAT_HOUSEHOLD, 2499, "BREAD-CUTTER", "Bread Cutter", CAT_HOUSEHOLD, 1299, 0.60},
-	{"COFFEE-MACHINE", "Coffee Machine", CAT_APPLIANCES, 8999, "COFFEE-FILTERS", "Coffee Filters", CAT_GROCERY, 449, 0.45},
-	{"TENT", "Tent", CAT_SPORTS, 14900, "SLEEPING-BAG", "Sleeping Bag", CAT_SPORTS, 5900, 0.35},
-	{"PRINTER", "Printer", CAT_ELECTRONICS, 12999, "INK-CARTRIDGE", "Ink Cartridge", CAT_ELECTRONICS, 2999, 0.50},
+	{"BREAD-BOX", "Bread Box", CAT_HOUSEHOLD, 2499, "BREAD-CUTTER", "Bread Cutter", CAT_HOUSEHOLD, 1299, 0.60, 0.25},
+	{"COFFEE-MACHINE", "Coffee Machine", CAT_APPLIANCES, 8999, "COFFEE-FILTERS", "Coffee Filters", CAT_GROCERY, 449, 0.45, 3.0},
+	{"TENT", "Tent", CAT_SPORTS, 9900, "SLEEPING-BAG", "Sleeping Bag", CAT_SPORTS, 3900, 0.35, 3.0},
+	{"PRINTER", "Printer", CAT_ELECTRONICS, 12999, "INK-CARTRIDGE", "Ink Cartridge", CAT_ELECTRONICS, 2999, 0.50, 2.0},
 };
 
 /* campaigns: fixed dates, known conversion rates */
@@ -785,7 +788,7 @@ static const Campaign g_campaigns[N_CAMPAIGNS] = {
 #define P_CHECKOUT_PURCHASE	0.90
 
 /* returns and discounts */
-#define P_RETURN_LINE	0.085	/* per repeat order: add one return line */
+#define P_RETURN_LINE	0.11	/* per repeat order: add one return line */
 #define P_DISCOUNT		0.10	/* per purchase line: discounted unit price */
 
 /* gift season: Nov 15 .. Dec 24 rate multiplier, normalized to mean 1 */
@@ -850,7 +853,6 @@ BuildCatalogue(uint64_t seed, int nproducts)
 	for (int c = 0; c < N_CATS; c++)
 	{
 		int			n = counts[c];
-		int			nplanted = 0;
 		double	   *w = xmalloc(sizeof(double) * n);
 		int			rank = 1;
 
@@ -861,7 +863,7 @@ BuildCatalogue(uint64_t seed, int nproducts)
 			int			ante = -1,
 						cons = -1;
 
-			/* planted products first: antecedent = rank 1 of its category */
+			/* planted products first; an antecedent weighs popularity x rank 1 */
 			for (int i = 0, j = 0; i < N_RULES; i++)
 			{
 				if (g_rules[i].ante_cat == c && j++ == k)
@@ -877,12 +879,11 @@ BuildCatalogue(uint64_t seed, int nproducts)
 			{
 				const Rule *ru = &g_rules[ante >= 0 ? ante : cons];
 
-				nplanted++;
 				snprintf(p->sku, sizeof(p->sku), "%s", ante >= 0 ? ru->ante_sku : ru->cons_sku);
 				snprintf(p->name, sizeof(p->name), "%s", ante >= 0 ? ru->ante_name : ru->cons_name);
 				p->cents = ante >= 0 ? ru->ante_cents : ru->cons_cents;
 				/* consequents only ever enter baskets through the plant */
-				w[k] = ante >= 0 ? pow((double) rank++, -ZIPF_S) : 0.0;
+				w[k] = ante >= 0 ? ru->popularity : 0.0;
 				if (cons >= 0)
 					g_rule_cons_pid[cons] = pid;
 			}
@@ -905,7 +906,6 @@ BuildCatalogue(uint64_t seed, int nproducts)
 				w[k] = pow((double) rank++, -ZIPF_S);
 			}
 		}
-		(void) nplanted;
 		AliasInit(&g_cat_products[c], w, n);
 		free(w);
 	}
@@ -1246,9 +1246,10 @@ EmitSessions(Gen *G, Rng *r, int g, uint64_t cid, int64_t lo, int64_t ts,
 	}
 	for (int i = 0; i < nf; i++)
 	{
-		int64_t		hi = s0 - 900;
+		/* end >= 15 minutes before the buying session when there is room */
+		int64_t		hi = s0 - 900 > lo ? s0 - 900 : s0;
 
-		starts[i] = hi > lo ? UnifInt(r, lo, hi) : lo;
+		starts[i] = hi > lo ? UnifInt(r, lo, hi - 1) : lo;
 	}
 	qsort(starts, (size_t) nf, sizeof(int64_t), CmpI64);
 	for (int i = 0; i < nf; i++)
@@ -1338,7 +1339,8 @@ Customer(Gen *G, uint64_t seed, uint64_t cid)
 				}
 			}
 			G->times[n++] = (int64_t) t;
-			if (Unif(&rp) < pdrop)
+			/* as in BG/NBD, dropout follows repeat purchases only */
+			if (n > 1 && Unif(&rp) < pdrop)
 			{
 				dropped = 1;
 				break;
@@ -1347,7 +1349,7 @@ Customer(Gen *G, uint64_t seed, uint64_t cid)
 			for (;;)
 			{
 				t += Expo(&rp, rate * smax);
-				if (t >= (double) T_END || smax == 1.0 ||
+				if (!(t < (double) T_END) || smax == 1.0 ||
 					Unif(&rp) * smax < Season((int64_t) t))
 					break;
 			}
@@ -1422,39 +1424,45 @@ Customer(Gen *G, uint64_t seed, uint64_t cid)
 		{
 			double		share = target * w[j] / wsum;
 			int			pid = 0;
+			int64_t		cents = 0;
+			long		q = 0;
 
-			/* prefer products that fit the budget of the line */
-			for (int attempt = 0; attempt < 3; attempt++)
+			/*
+			 * Pick a product not yet in the basket that fits this line's
+			 * share of the budget.  Quantity is the share over the price,
+			 * stochastically rounded (E[q * price] = share); an item dearer
+			 * than its share is taken once with probability share / price,
+			 * otherwise another product is tried.
+			 */
+			for (int attempt = 0; attempt < 3 && q == 0; attempt++)
 			{
 				int			cand = DrawProduct(g, &rb);
 				int			dup = 0;
+				double		x;
 
 				for (int m = 0; m < nl; m++)
 					dup |= lines[m].pid == cand;
 				if (dup)
 					continue;
 				pid = cand;
-				if ((double) g_products[cand].cents <= 250.0 * share)
-					break;
-			}
-			if (pid == 0)
-				continue;
-			{
-				int64_t		cents = g_products[pid].cents;
-				long		q;
-
+				cents = g_products[pid].cents;
 				if (Unif(&rb) < P_DISCOUNT)
 					cents = cents * (100 - 5 * UnifInt(&rb, 2, 5)) / 100;
-				q = lround(100.0 * share / (double) cents);
-				if (q < 1)
-					q = 1;
-				if (q > 24)
-					q = 24;
-				lines[nl].pid = pid;
-				lines[nl].cents = cents;
-				lines[nl].qty = (int) q;
-				nl++;
+				x = 100.0 * share / (double) cents;
+				q = (long) floor(x + Unif(&rb));
 			}
+			if (q == 0)
+			{
+				if (pid == 0 || j < k - 1 || nl > 0)
+					continue;
+				q = 1;			/* never an empty order */
+			}
+			if (q > MAX_QTY)
+				q = MAX_QTY;
+			lines[nl].pid = pid;
+			lines[nl].cents = cents;
+			lines[nl].qty = (int) q;
+			nl++;
 		}
 		/* planted rules: consequent joins with the planted probability */
 		{
@@ -1664,6 +1672,7 @@ main(int argc, char **argv)
 	int			quiet = 0;
 	Gen			G;
 	int			any_stream = 0;
+	uint64_t	abort_after = 0;
 	struct timespec t0,
 				t1;
 
@@ -1719,8 +1728,21 @@ main(int argc, char **argv)
 	{
 		for (int i = 0; i < N_STREAM_OUT; i++)
 			OutOpen(&G.out[i], g_stream_names[i], TableWanted(tables, g_stream_names[i]));
+		/* test hook: die mid-stream, as a crash would */
+		if (getenv("DATAGEN_TEST_ABORT_AFTER"))
+			abort_after = ParseU64("DATAGEN_TEST_ABORT_AFTER",
+								   getenv("DATAGEN_TEST_ABORT_AFTER"));
 		for (uint64_t cid = 1; cid <= ncust; cid++)
+		{
+			if (abort_after && cid > abort_after)
+			{
+				OutFlush(&G.out[O_EVENTS]);
+				fprintf(stderr, "datagen: DATAGEN_TEST_ABORT_AFTER=%" PRIu64 ": aborting\n",
+						abort_after);
+				abort();
+			}
 			Customer(&G, seed, cid);
+		}
 		for (int i = 0; i < N_STREAM_OUT; i++)
 			OutClose(&G.out[i]);
 	}

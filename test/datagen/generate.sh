@@ -20,16 +20,20 @@
 #      all six streams at once (generation and loading overlap).  datagen
 #      writes <table>.done (the row count) before closing a stream; a loader
 #      commits only when that count equals the rows it copied.
-#   4. primary keys, unique keys and indexes, J sessions in parallel
+#   4. indexes (then primary keys USING INDEX), J sessions in parallel
 #   5. foreign keys, J sessions in parallel
 #   6. ANALYZE, J sessions in parallel
-# Any failure kills the other workers and exits non-zero.
+# The load step always runs seven psql sessions (one per FIFO plus one for
+# the small tables); --jobs (default: number of CPUs) bounds steps 4-6.
+# Any failure kills the other workers and exits non-zero; -v prints the
+# duration of every worker.
 
 set -euo pipefail
+export LC_ALL=C
 
 usage() {
-	sed -n '3,5p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-	exit 2
+	sed -n '5,6p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+	exit "${1:-2}"
 }
 
 schema=retail
@@ -52,7 +56,7 @@ while (($# > 0)); do
 	--jobs=*) jobs=${1#*=}; shift ;;
 	--products=*) products=${1#*=}; shift ;;
 	-v | --verbose) verbose=1; shift ;;
-	-h | --help) usage ;;
+	-h | --help) usage 0 ;;
 	*) echo "generate.sh: unknown argument: $1" >&2; usage ;;
 	esac
 done
@@ -67,10 +71,12 @@ die() {
 case $schema in
 public | information_schema | pg_*) die "refusing to drop schema $schema" ;;
 esac
-[[ $customers =~ ^[0-9]+$ ]] && ((customers >= 1)) || die "--customers must be a positive integer"
-[[ $seed =~ ^[0-9]+$ ]] || die "--seed must be a non-negative integer"
-[[ $jobs =~ ^[0-9]+$ ]] && ((jobs >= 1)) || die "--jobs must be a positive integer"
-[[ -z $products || $products =~ ^[0-9]+$ ]] || die "--products must be a positive integer"
+[[ $customers =~ ^[0-9]{1,9}$ ]] && ((10#$customers >= 1 && 10#$customers <= 100000000)) ||
+	die "--customers must be an integer from 1 to 100000000"
+[[ $seed =~ ^[0-9]{1,19}$ ]] || die "--seed must be a non-negative integer below 10^19"
+[[ $jobs =~ ^[0-9]{1,3}$ ]] && ((10#$jobs >= 1)) || die "--jobs must be a positive integer"
+[[ -z $products || $products =~ ^[0-9]{1,7}$ ]] || die "--products must be a positive integer"
+customers=$((10#$customers)) jobs=$((10#$jobs))
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$here/datagen.c
@@ -108,6 +114,7 @@ wait_all() {
 	local what=$1 p rc
 	while ((${#live[@]} > 0)); do
 		rc=0
+		p=''
 		wait -n -p p "${!live[@]}" || rc=$?
 		if [[ -z ${p:-} ]]; then
 			die "$what: wait failed"
@@ -141,8 +148,9 @@ run_parallel() {
 	shift
 	for f in "$@"; do
 		while ((${#live[@]} >= jobs)); do
-			local p rc=0
+			local p='' rc=0
 			wait -n -p p "${!live[@]}" || rc=$?
+			[[ -n $p ]] || die "$what: wait failed"
 			reap "$what" "$p" "$rc"
 		done
 		spawn "$(basename "$f" .sql)" "${PSQL[@]}" -f "$f"
@@ -267,38 +275,43 @@ for t in "${all_tables[@]}"; do
 done
 
 # ---------------------------------------------------------------- keys
-# One session per table (statements on one table are serialized anyway),
-# biggest first.
 sess="SET client_min_messages = warning;
 SET maintenance_work_mem = '512MB';"
 t_keys=$EPOCHREALTIME
-cat >"$work/sql/k1_events.sql" <<-EOF
+# Build every index with CREATE [UNIQUE] INDEX (SHARE lock: two builds on
+# one table can run at once), biggest first, then turn the unique ones into
+# primary keys with ADD PRIMARY KEY USING INDEX (instant).
+idx() {
+	# idx FILE STATEMENT...
+	local f=$1
+	shift
+	printf '%s\n' "$sess" "$@" >"$work/sql/$f.sql"
+}
+idx k1_order_lines_product "CREATE INDEX order_lines_product_id_idx ON $s.order_lines (product_id);"
+idx k2_events_pkey "CREATE UNIQUE INDEX events_pkey ON $s.events (event_id);"
+idx k3_order_lines_pkey "CREATE UNIQUE INDEX order_lines_pkey ON $s.order_lines (order_id, line_no);"
+idx k4_orders_pkey "CREATE UNIQUE INDEX orders_pkey ON $s.orders (order_id);"
+idx k5_orders_customer "CREATE INDEX orders_customer_id_idx ON $s.orders (customer_id);"
+idx k6_small \
+	"CREATE UNIQUE INDEX customers_pkey ON $s.customers (customer_id);" \
+	"CREATE UNIQUE INDEX customer_truth_pkey ON $s.customer_truth (customer_id);" \
+	"CREATE UNIQUE INDEX campaign_members_pkey ON $s.campaign_members (campaign_id, customer_id);" \
+	"ALTER TABLE $s.products ADD PRIMARY KEY (product_id), ADD UNIQUE (sku);" \
+	"ALTER TABLE $s.group_truth ADD PRIMARY KEY (true_group);" \
+	"ALTER TABLE $s.campaigns ADD PRIMARY KEY (campaign_id);" \
+	"ALTER TABLE $s.campaign_truth ADD PRIMARY KEY (campaign_id);" \
+	"ALTER TABLE $s.planted_rules ADD PRIMARY KEY (antecedent_sku, consequent_sku);" \
+	"ALTER TABLE $s.funnel_truth ADD PRIMARY KEY (from_stage);"
+run_parallel "indexes" "$work"/sql/k[0-9]_*.sql
+"${PSQL[@]}" <<-EOF
 	$sess
-	ALTER TABLE $s.events ADD PRIMARY KEY (event_id);
+	ALTER TABLE $s.events ADD PRIMARY KEY USING INDEX events_pkey;
+	ALTER TABLE $s.order_lines ADD PRIMARY KEY USING INDEX order_lines_pkey;
+	ALTER TABLE $s.orders ADD PRIMARY KEY USING INDEX orders_pkey;
+	ALTER TABLE $s.customers ADD PRIMARY KEY USING INDEX customers_pkey;
+	ALTER TABLE $s.customer_truth ADD PRIMARY KEY USING INDEX customer_truth_pkey;
+	ALTER TABLE $s.campaign_members ADD PRIMARY KEY USING INDEX campaign_members_pkey;
 EOF
-cat >"$work/sql/k2_order_lines.sql" <<-EOF
-	$sess
-	ALTER TABLE $s.order_lines ADD PRIMARY KEY (order_id, line_no);
-	CREATE INDEX order_lines_product_id_idx ON $s.order_lines (product_id);
-EOF
-cat >"$work/sql/k3_orders.sql" <<-EOF
-	$sess
-	ALTER TABLE $s.orders ADD PRIMARY KEY (order_id);
-	CREATE INDEX orders_customer_id_idx ON $s.orders (customer_id);
-EOF
-cat >"$work/sql/k4_small.sql" <<-EOF
-	$sess
-	ALTER TABLE $s.customers ADD PRIMARY KEY (customer_id);
-	ALTER TABLE $s.customer_truth ADD PRIMARY KEY (customer_id);
-	ALTER TABLE $s.campaign_members ADD PRIMARY KEY (campaign_id, customer_id);
-	ALTER TABLE $s.products ADD PRIMARY KEY (product_id), ADD UNIQUE (sku);
-	ALTER TABLE $s.group_truth ADD PRIMARY KEY (true_group);
-	ALTER TABLE $s.campaigns ADD PRIMARY KEY (campaign_id);
-	ALTER TABLE $s.campaign_truth ADD PRIMARY KEY (campaign_id);
-	ALTER TABLE $s.planted_rules ADD PRIMARY KEY (antecedent_sku, consequent_sku);
-	ALTER TABLE $s.funnel_truth ADD PRIMARY KEY (from_stage);
-EOF
-run_parallel "primary keys and indexes" "$work"/sql/k[0-9]_*.sql
 
 # Foreign keys: one session per referencing table.  Lock order always goes
 # child -> parent and the reference graph has no cycle, so no deadlock.
@@ -341,11 +354,16 @@ run_parallel "analyze" "$work"/sql/a[0-9]_*.sql
 an_secs=$(elapsed "$t_an")
 
 # ---------------------------------------------------------------- summary
+declare -A size=()
+while IFS='|' read -r t sz; do
+	size[$t]=$sz
+done < <("${PSQL[@]}" -At -F '|' -c "SELECT relname, pg_size_pretty(pg_total_relation_size(oid))
+	FROM pg_class WHERE relnamespace = '$s'::regnamespace AND relkind = 'r'")
 total=0
 for t in "${all_tables[@]}"; do
-	printf '%s.%-18s %12d rows\n' "$s" "$t" "${rows[$t]}"
+	printf '%s.%-18s %12d rows %10s\n' "$s" "$t" "${rows[$t]}" "${size[$t]:-?}"
 	total=$((total + rows[$t]))
 done
-printf '%s: %d rows in %d tables, customers=%d seed=%d jobs=%d: %s s total (load %s s, keys %s s, analyze %s s)\n' \
+printf '%s: %d rows in %d tables, customers=%d seed=%s jobs=%d: %s s total (load %s s, keys %s s, analyze %s s)\n' \
 	"$s" "$total" "${#all_tables[@]}" "$customers" "$seed" "$jobs" \
 	"$(elapsed "$t_start")" "$load_secs" "$keys_secs" "$an_secs"
