@@ -686,6 +686,7 @@ typedef struct
 	int			seasonal;		/* gift-season purchase rate */
 	double		cat_w[N_CATS];
 	double		chan_w[4];		/* preferred channel: web, app, store, phone */
+	double		profile[3];		/* mean age, annual income (k), spending score */
 	const char *description;
 } Group;
 
@@ -693,18 +694,22 @@ static const Group g_groups[N_GROUPS] = {
 	{"bargain_hunters", 0.35, 1.8, 9.0, 0.7, 6.3, 6.0, 8.0, 35.0, 2.2, 0,
 		{.37, .20, .14, .02, .01, .01, .06, .05, .04, .02, .04, .04},
 		{.45, .40, .10, .05},
+		{52, 32, 25},
 	"frequent small grocery/household baskets; mean rate 0.2/week, E[p]=0.10, E[order value]=30"},
 	{"big_spenders", 0.10, 0.6, 15.0, 0.8, 2.4, 2.5, 3.0, 480.0, 0.6, 0,
 		{.03, .06, .03, .30, .16, .20, .06, .07, .02, .02, .01, .04},
 		{.35, .10, .40, .15},
+		{46, 125, 82},
 	"rare large electronics/furniture/appliance orders; mean rate 0.04/week, E[p]=0.25, E[order value]=600"},
 	{"regulars", 0.40, 2.5, 25.0, 1.0, 6.0, 5.0, 6.0, 80.0, 1.5, 0,
 		{.14, .12, .08, .09, .06, .05, .12, .10, .06, .04, .07, .07},
 		{.45, .25, .22, .08},
+		{38, 68, 50},
 	"steady mid-size orders across all categories; mean rate 0.1/week, E[p]=0.14, E[order value]=80"},
 	{"gift_shoppers", 0.15, 0.24, 4.4, 0.79, 2.4, 4.0, 4.0, 100.0, 1.2, 1,
 		{.03, .06, .06, .08, .03, .02, .10, .06, .27, .20, .07, .02},
 		{.55, .25, .15, .05},
+		{27, 45, 85},
 	"CDNOW-like BG/NBD, purchases concentrated Nov 15 - Dec 24 (x4.66 rate), toys/gifts; E[order value]=133"},
 };
 
@@ -1287,7 +1292,8 @@ Customer(Gen *G, uint64_t seed, uint64_t cid)
 	Rng			rp,				/* profile and purchase times */
 				rb,				/* baskets */
 				re,				/* web events */
-				rc;				/* campaigns */
+				rc,				/* campaigns */
+				ra;				/* profile attributes */
 	int			g;
 	const Group *gr;
 	int64_t		signup;
@@ -1308,6 +1314,7 @@ Customer(Gen *G, uint64_t seed, uint64_t cid)
 	RngSeed(&rb, seed, 2, cid);
 	RngSeed(&re, seed, 3, cid);
 	RngSeed(&rc, seed, 4, cid);
+	RngSeed(&ra, seed, 5, cid);
 
 	g = AliasDraw(&g_group_alias, &rp);
 	gr = &g_groups[g];
@@ -1395,6 +1402,26 @@ Customer(Gen *G, uint64_t seed, uint64_t cid)
 		p = PutStr(p, g_channels[chan]);
 		p = PutTab(p);
 		p = PutTs(p, signup);
+		/*
+		 * Profile attributes (a separate stream, so they change nothing
+		 * else): planted well-separated clusters per group, like the
+		 * income/spending-score data used to teach segmentation.
+		 */
+		{
+			int			age = (int) lround(gr->profile[0] + 4.0 * Normal(&ra));
+			int			income = (int) lround(gr->profile[1] + 6.0 * Normal(&ra));
+			int			score = (int) lround(gr->profile[2] + 5.0 * Normal(&ra));
+
+			age = age < 18 ? 18 : age > 90 ? 90 : age;
+			income = income < 5 ? 5 : income;
+			score = score < 1 ? 1 : score > 100 ? 100 : score;
+			p = PutTab(p);
+			p = PutU64(p, (uint64_t) age);
+			p = PutTab(p);
+			p = PutU64(p, (uint64_t) income);
+			p = PutTab(p);
+			p = PutU64(p, (uint64_t) score);
+		}
 		RowEnd(o, p);
 	}
 

@@ -193,7 +193,8 @@ declare -A ddl=(
 	[products]="product_id int NOT NULL, sku text NOT NULL, name text NOT NULL,
 		category text NOT NULL, unit_price numeric(10,2) NOT NULL"
 	[customers]="customer_id bigint NOT NULL, name text NOT NULL, email text NOT NULL,
-		country text NOT NULL, channel text NOT NULL, signup_at timestamptz NOT NULL"
+		country text NOT NULL, channel text NOT NULL, signup_at timestamptz NOT NULL,
+		age int NOT NULL, annual_income_k int NOT NULL, spending_score int NOT NULL"
 	[customer_truth]="customer_id bigint NOT NULL, true_group int NOT NULL,
 		group_name text NOT NULL, lambda float8 NOT NULL, p_dropout float8 NOT NULL,
 		dropped_out_at timestamptz, mean_order_value float8"
