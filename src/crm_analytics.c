@@ -21,6 +21,7 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
+	SimilarityDefineGUCs();
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("crm_analytics");
 #else

@@ -85,4 +85,7 @@ CrmInitReadOnlyStringInfo(StringInfo buf, char *data, int len)
 	buf->cursor = 0;
 }
 
+/* GUC set-up of each capability, called from _PG_init */
+extern void SimilarityDefineGUCs(void);
+
 #endif							/* CRM_ANALYTICS_H */
