@@ -652,8 +652,8 @@ SimHeapOffer(SimHit *heap, int *n, int cap, SimHit h)
 		c = l;
 		if (l + 1 < *n && SimBetter(&heap[l], &heap[l + 1]))
 			c = l + 1;			/* the worse child */
-		if (!SimBetter(&heap[c], &h))
-			break;
+		if (!SimBetter(&h, &heap[c]))
+			break;				/* h is no worse than both children */
 		heap[i] = heap[c];
 		i = c;
 	}
