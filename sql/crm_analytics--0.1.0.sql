@@ -267,3 +267,58 @@ CREATE AGGREGATE crm.purchase_profile(item integer, weight float8) (
 );
 COMMENT ON AGGREGATE crm.purchase_profile(integer, float8) IS
 'purchase profile of a group of (item, weight) rows: weights of repeated items add, NULL weight counts as 1, NULL item skipped, zero totals dropped';
+
+CREATE FUNCTION crm.profile_unit(p crm.profile)
+RETURNS crm.profile
+AS 'MODULE_PATHNAME', 'profile_unit'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.profile_unit(crm.profile) IS
+'the profile scaled to unit Euclidean length (the weights of posting lists for crm.profile_candidates)';
+
+CREATE FUNCTION crm.profile_candidates_transfn(internal, crm.profile, integer, crm.profile, integer)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'profile_candidates_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.profile_candidates_transfn(internal, crm.profile, integer, crm.profile, integer) IS
+'transition function of crm.profile_candidates';
+
+CREATE FUNCTION crm.profile_candidates_combinefn(internal, internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'profile_candidates_combinefn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.profile_candidates_combinefn(internal, internal) IS
+'combine function of crm.profile_candidates';
+
+CREATE FUNCTION crm.profile_candidates_serialfn(internal)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'profile_candidates_serialfn'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.profile_candidates_serialfn(internal) IS
+'serialization function of crm.profile_candidates';
+
+CREATE FUNCTION crm.profile_candidates_deserialfn(bytea, internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'profile_candidates_deserialfn'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.profile_candidates_deserialfn(bytea, internal) IS
+'deserialization function of crm.profile_candidates';
+
+CREATE FUNCTION crm.profile_candidates_finalfn(internal)
+RETURNS integer[]
+AS 'MODULE_PATHNAME', 'profile_candidates_finalfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.profile_candidates_finalfn(internal) IS
+'final function of crm.profile_candidates';
+
+CREATE AGGREGATE crm.profile_candidates(target crm.profile, item integer, postings crm.profile, k integer) (
+	SFUNC = crm.profile_candidates_transfn,
+	STYPE = internal,
+	SSPACE = 65536,
+	FINALFUNC = crm.profile_candidates_finalfn,
+	COMBINEFUNC = crm.profile_candidates_combinefn,
+	SERIALFUNC = crm.profile_candidates_serialfn,
+	DESERIALFUNC = crm.profile_candidates_deserialfn,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.profile_candidates(crm.profile, integer, crm.profile, integer) IS
+'over the posting lists (item, customer -> unit weight) of the target''s items: the ids of the customers whose cosine with the target may be among the k best (within 1e-6 of the k-th); rank them with crm.profile_cosine for the exact top k';

@@ -139,6 +139,12 @@ UNION ALL SELECT 'jaccard', 10, * FROM sim_compare('jaccard', 10)
 UNION ALL SELECT 'cosine', 1, * FROM sim_compare('cosine', 1)
 UNION ALL SELECT 'jaccard', 1000, * FROM sim_compare('jaccard', 1000);
 
+-- with a memory limit too low for one heap per customer (300 x 200 hits =
+-- 960 kB > a quarter of 2 MB), customers are searched one at a time: same results
+SET crm_analytics.similarity_max_memory = '2MB';
+SELECT 'cosine' AS metric, 200 AS k, * FROM sim_compare('cosine', 200);
+RESET crm_analytics.similarity_max_memory;
+
 -- ties are broken by the neighbour key: within equal similarities, ascending keys
 SELECT count(*) AS tie_order_violations
 FROM (SELECT customer, neighbor, similarity,
@@ -272,3 +278,47 @@ SELECT count(*) AS differences_from_similar_customers FROM (
 	EXCEPT ALL
 	SELECT customer, round(similarity::numeric, 9) FROM crm.similar_customers('SELECT c, i, w FROM sim_rand', 'c007', 5)) d;
 RESET enable_seqscan;
+
+-- the fast exact lookup: posting lists (item -> customer ids with their unit
+-- weights) with a B-tree on item; crm.profile_candidates accumulates the
+-- cosines over the target's items and keeps the customers that may be in the
+-- top k (+1 for the customer itself); crm.profile_cosine ranks them exactly
+SELECT crm.profile_unit('{1:3,2:4}') AS unit_3_4, crm.profile_unit('{}') AS empty_unit;
+CREATE TABLE sim_store2 AS SELECT substr(c, 2)::int AS id, p FROM sim_profiles;
+ALTER TABLE sim_store2 ADD PRIMARY KEY (id);
+CREATE TABLE sim_postings AS
+SELECT e.item, crm.purchase_profile(s.id, e.w) AS postings
+FROM sim_store2 s, unnest(crm.profile_items(crm.profile_unit(s.p)), crm.profile_weights(crm.profile_unit(s.p))) AS e(item, w)
+GROUP BY e.item;
+ALTER TABLE sim_postings ADD PRIMARY KEY (item);
+CREATE FUNCTION sim_fast_lookup(target_id int, k int) RETURNS TABLE (id int, similarity float8)
+LANGUAGE sql STABLE AS $$
+WITH t AS MATERIALIZED (SELECT p FROM sim_store2 WHERE id = target_id),
+cand AS (SELECT unnest(crm.profile_candidates(t.p, x.item, x.postings, k + 1)) AS id
+         FROM t, sim_postings x WHERE x.item = ANY (crm.profile_items(t.p)))
+SELECT s.id, crm.profile_cosine(s.p, t.p) AS similarity
+FROM cand JOIN sim_store2 s USING (id), t
+WHERE s.id <> target_id
+ORDER BY similarity DESC, s.id LIMIT k
+$$;
+SELECT * FROM sim_fast_lookup(7, 5);
+-- for every customer and k = 1, 5, 40: the same values, rank by rank, as
+-- nearest_neighbors, and each neighbour has its brute-force similarity (the
+-- order of two neighbours with mathematically equal similarity may differ:
+-- the two paths add the products in a different item order, so such values
+-- can differ in the last bit)
+WITH ours AS (SELECT ks.k, o.customer, o.neighbor, o.similarity, o.rank
+              FROM (VALUES (1), (5), (40)) ks(k), LATERAL crm.nearest_neighbors('SELECT c, i, w FROM sim_rand', ks.k) o),
+fast AS (SELECT ks.k, 'c' || lpad(s.id::text, 3, '0') AS customer, 'c' || lpad(l.id::text, 3, '0') AS neighbor, l.similarity,
+                row_number() OVER (PARTITION BY ks.k, s.id ORDER BY l.similarity DESC, l.id)::int AS rank
+         FROM (VALUES (1), (5), (40)) ks(k), sim_store2 s, LATERAL sim_fast_lookup(s.id, ks.k) l)
+SELECT k, count(*) AS rows,
+       count(*) FILTER (WHERE (abs(o.similarity - f.similarity) <= 1e-9) IS NOT TRUE) AS value_differences,
+       count(*) FILTER (WHERE (abs(r.cosine - f.similarity) <= 1e-9) IS NOT TRUE) AS wrong_neighbours
+FROM ours o FULL JOIN fast f USING (k, customer, rank)
+     LEFT JOIN sim_ref r ON r.ca = f.customer AND r.cb = f.neighbor
+GROUP BY k ORDER BY k;
+-- bad input
+SELECT crm.profile_candidates(p, 1, p, 0) FROM sim_store2 WHERE id = 7;
+SELECT crm.profile_candidates(p, 1, p, NULL) FROM sim_store2 WHERE id = 7;
+SELECT crm.profile_candidates(s.p, 1, s.p, 3) FROM sim_store2 s WHERE id IN (7, 8);

@@ -150,13 +150,16 @@ typedef struct SimHit
 	double		sim;
 } SimHit;
 
-/* Scratch space of the row-by-row product. */
+/*
+ * Scratch space of the row-by-row product.  acc is all zeros between rows:
+ * weights are positive, so a cell is touched for the first time exactly
+ * when it is still 0 (a product that underflows to 0 leaves it untouched,
+ * and a similarity of 0 is never returned anyway).
+ */
 typedef struct SimScratch
 {
 	double	   *acc;
-	int32	   *stamp;
 	int32	   *touched;
-	int32		gen;
 	SimHit	   *heap;
 	int			heapcap;
 } SimScratch;
@@ -678,99 +681,170 @@ static void
 SimScratchInit(SimData *d, SimScratch *s, int32 ncands, int k)
 {
 	s->acc = SimAlloc(d, (Size) Max(ncands, 1) * sizeof(double), "the accumulator");
-	s->stamp = SimAlloc(d, (Size) Max(ncands, 1) * sizeof(int32), "the accumulator");
 	s->touched = SimAlloc(d, (Size) Max(ncands, 1) * sizeof(int32), "the accumulator");
 	memset(s->acc, 0, (Size) Max(ncands, 1) * sizeof(double));
-	memset(s->stamp, 0, (Size) Max(ncands, 1) * sizeof(int32));
-	s->gen = 0;
 	s->heapcap = Max(Min(k, ncands), 1);
 	s->heap = SimAlloc(d, (Size) s->heapcap * sizeof(SimHit), "the result heap");
 }
 
 /*
- * The k rows most similar to row u of m (r = m, or m with unit rows for
- * cosine; rt = transpose of r), best first, into s->heap.  Returns how many.
+ * Accumulate row u of r r' into s->acc for the rows v of the columns of u,
+ * starting in each column at colstart[i] (or at its beginning when colstart
+ * is NULL), and list the touched rows.  Returns how many were touched.
+ */
+static inline int32
+SimAccumulate(const SimMatrix *r, const SimMatrix *rt, int32 u, SimMetric metric,
+			  const int64 *colstart, SimScratch *s)
+{
+	double	   *acc = s->acc;
+	int32	   *touched = s->touched;
+	int32		nt = 0;
+	int64		p;
+
+	for (p = r->rowptr[u]; p < r->rowptr[u + 1]; p++)
+	{
+		int32		i = r->e[p].idx;
+		double		wu = metric == SIM_COSINE ? r->e[p].w : 1.0;
+		int64		q = colstart ? colstart[i] : rt->rowptr[i];
+		int64		end = rt->rowptr[i + 1];
+		const SimEntry *col = rt->e;
+
+		if (metric == SIM_COSINE)
+		{
+			for (; q < end; q++)
+			{
+				int32		v = col[q].idx;
+
+				if (acc[v] == 0.0)
+					touched[nt++] = v;
+				acc[v] += wu * col[q].w;
+			}
+		}
+		else
+		{
+			for (; q < end; q++)
+			{
+				int32		v = col[q].idx;
+
+				if (acc[v] == 0.0)
+					touched[nt++] = v;
+				acc[v] += 1.0;
+			}
+		}
+	}
+	return nt;
+}
+
+/* The similarity of rows u and v from the accumulated value. */
+static inline double
+SimFinish(const SimMatrix *r, int32 u, int32 v, SimMetric metric, double acc)
+{
+	if (metric == SIM_COSINE)
+		return Min(acc, 1.0);
+	/* Jaccard: intersection / union of the item sets */
+	return acc / ((double) (r->rowptr[u + 1] - r->rowptr[u]) +
+				  (double) (r->rowptr[v + 1] - r->rowptr[v]) - acc);
+}
+
+/*
+ * The k rows most similar to row u of r (r = the profiles, with unit rows for
+ * cosine; rt = its transpose), best first, into s->heap.  Returns how many.
  */
 static int
 SimNeighbours(const SimMatrix *r, const SimMatrix *rt, int32 u, SimMetric metric,
 			  int k, SimScratch *s)
 {
-	int32		nt = 0;
 	int			nh = 0;
 	int			cap = Min(k, s->heapcap);
-	int64		p;
+	int32		nt;
 	int32		j;
-	int32		gen = ++s->gen;
 
-	if (gen == PG_INT32_MAX)
-	{
-		memset(s->stamp, 0, (Size) rt->ncols * sizeof(int32));
-		s->gen = gen = 1;
-	}
-
-	for (p = r->rowptr[u]; p < r->rowptr[u + 1]; p++)
-	{
-		int32		i = r->e[p].idx;
-		double		wu = r->e[p].w;
-		const SimEntry *col = &rt->e[rt->rowptr[i]];
-		int64		len = rt->rowptr[i + 1] - rt->rowptr[i];
-		int64		q;
-
-		if (metric == SIM_COSINE)
-		{
-			for (q = 0; q < len; q++)
-			{
-				int32		v = col[q].idx;
-
-				if (s->stamp[v] != gen)
-				{
-					s->stamp[v] = gen;
-					s->acc[v] = 0.0;
-					s->touched[nt++] = v;
-				}
-				s->acc[v] += wu * col[q].w;
-			}
-		}
-		else
-		{
-			for (q = 0; q < len; q++)
-			{
-				int32		v = col[q].idx;
-
-				if (s->stamp[v] != gen)
-				{
-					s->stamp[v] = gen;
-					s->acc[v] = 0.0;
-					s->touched[nt++] = v;
-				}
-				s->acc[v] += 1.0;
-			}
-		}
-	}
-
+	nt = SimAccumulate(r, rt, u, metric, NULL, s);
 	for (j = 0; j < nt; j++)
 	{
 		int32		v = s->touched[j];
 		SimHit		h;
 
-		if (v == u)
-			continue;
 		h.id = v;
-		if (metric == SIM_COSINE)
-			h.sim = Min(s->acc[v], 1.0);
-		else
-		{
-			double		inter = s->acc[v];
-			double		uni = (double) (r->rowptr[u + 1] - r->rowptr[u]) +
-			(double) (r->rowptr[v + 1] - r->rowptr[v]) - inter;
-
-			h.sim = inter / uni;
-		}
-		if (h.sim > 0.0)
+		h.sim = SimFinish(r, u, v, metric, s->acc[v]);
+		s->acc[v] = 0.0;
+		if (v != u && h.sim > 0.0)
 			SimHeapOffer(s->heap, &nh, cap, h);
 	}
 	qsort(s->heap, nh, sizeof(SimHit), SimHitCmp);
 	return nh;
+}
+
+/*
+ * The k nearest neighbours of every row at once, computing each pair once:
+ * row u is multiplied only with the rows v > u (each column of rt is sorted
+ * by row, so a cursor per column skips the rows before u), and the
+ * similarity is offered to the heaps of both u and v.  worst[v] caches the
+ * similarity of the worst hit kept by the full heap of v, so that most
+ * offers are rejected without touching that heap.  Heaps are left unsorted
+ * in heaps[v * cap ...] with sizes in nheap[v].
+ */
+static void
+SimAllNeighbours(SimData *d, const SimMatrix *r, const SimMatrix *rt, SimMetric metric,
+				 int cap, SimScratch *s, SimHit *heaps, int *nheap)
+{
+	int64	   *colpos = SimAlloc(d, ((Size) rt->nrows + 1) * sizeof(int64), "the column cursors");
+	double	   *worst = SimAlloc(d, (Size) Max(r->nrows, 1) * sizeof(double), "the heap thresholds");
+	int32		u;
+
+	memcpy(colpos, rt->rowptr, ((Size) rt->nrows + 1) * sizeof(int64));
+	for (u = 0; u < r->nrows; u++)
+		worst[u] = -1.0;
+	memset(nheap, 0, (Size) Max(r->nrows, 1) * sizeof(int));
+
+	for (u = 0; u < r->nrows; u++)
+	{
+		int32		nt;
+		int32		j;
+		int64		p;
+		SimHit	   *hu = &heaps[(Size) u * cap];
+
+		CHECK_FOR_INTERRUPTS();
+		/* skip u itself: every row v < u holding item i was passed already */
+		for (p = r->rowptr[u]; p < r->rowptr[u + 1]; p++)
+		{
+			int32		i = r->e[p].idx;
+
+			Assert(rt->e[colpos[i]].idx == u);
+			colpos[i]++;
+		}
+		nt = SimAccumulate(r, rt, u, metric, colpos, s);
+		for (j = 0; j < nt; j++)
+		{
+			int32		v = s->touched[j];
+			SimHit		h;
+
+			h.sim = SimFinish(r, u, v, metric, s->acc[v]);
+			s->acc[v] = 0.0;
+			if (!(h.sim > 0.0))
+				continue;
+			/* u gains neighbour v */
+			if (h.sim >= worst[u])
+			{
+				h.id = v;
+				SimHeapOffer(hu, &nheap[u], cap, h);
+				if (nheap[u] == cap)
+					worst[u] = hu[0].sim;
+			}
+			/* v gains neighbour u */
+			if (h.sim >= worst[v])
+			{
+				SimHit	   *hv = &heaps[(Size) v * cap];
+
+				h.id = u;
+				SimHeapOffer(hv, &nheap[v], cap, h);
+				if (nheap[v] == cap)
+					worst[v] = hv[0].sim;
+			}
+		}
+	}
+	pfree(colpos);
+	pfree(worst);
 }
 
 /* The key of id as text, built once. */
@@ -858,6 +932,25 @@ SimPrepare(SimData *d, bool by_items, SimMetric metric, SimMatrix *r, SimMatrix 
 	SimTranspose(d, r, rt);
 }
 
+/* Output the sorted neighbours of customer u. */
+static void
+SimEmitNeighbours(SimData *d, ReturnSetInfo *rsinfo, int32 u, const SimHit *hits, int n)
+{
+	int			j;
+
+	for (j = 0; j < n; j++)
+	{
+		Datum		values[4];
+		bool		nulls[4] = {false};
+
+		values[0] = SimKeyText(d, &d->cust, u);
+		values[1] = SimKeyText(d, &d->cust, hits[j].id);
+		values[2] = Float8GetDatum(hits[j].sim);
+		values[3] = Int32GetDatum(j + 1);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+}
+
 /*
  * crm.nearest_neighbors(query, k, metric): the k most similar customers of
  * every customer.
@@ -873,28 +966,43 @@ similarity_nearest_neighbors(PG_FUNCTION_ARGS)
 				rt;
 	SimScratch	s;
 	int32		u;
+	int			cap;
+	Size		heapbytes;
 
 	InitMaterializedSRF(fcinfo, 0);
 	d = SimBegin(fcinfo, "crm.nearest_neighbors");
 	SimPrepare(d, false, metric, &r, &rt);
-	SimScratchInit(d, &s, r.nrows, k);
-	for (u = 0; u < r.nrows; u++)
+	cap = Max(Min(k, r.nrows - 1), 1);
+	heapbytes = (Size) Max(r.nrows, 1) * ((Size) cap * sizeof(SimHit) + sizeof(int));
+	if (heapbytes <= d->limit / 4)
 	{
-		int			nh;
-		int			j;
+		/* every pair once, with one heap per customer */
+		SimHit	   *heaps = SimAlloc(d, (Size) Max(r.nrows, 1) * cap * sizeof(SimHit), "the result heaps");
+		int		   *nheap = SimAlloc(d, (Size) Max(r.nrows, 1) * sizeof(int), "the result heaps");
 
-		CHECK_FOR_INTERRUPTS();
-		nh = SimNeighbours(&r, &rt, u, metric, k, &s);
-		for (j = 0; j < nh; j++)
+		SimScratchInit(d, &s, r.nrows, 1);
+		SimAllNeighbours(d, &r, &rt, metric, cap, &s, heaps, nheap);
+		for (u = 0; u < r.nrows; u++)
 		{
-			Datum		values[4];
-			bool		nulls[4] = {false};
+			SimHit	   *hu = &heaps[(Size) u * cap];
 
-			values[0] = SimKeyText(d, &d->cust, u);
-			values[1] = SimKeyText(d, &d->cust, s.heap[j].id);
-			values[2] = Float8GetDatum(s.heap[j].sim);
-			values[3] = Int32GetDatum(j + 1);
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			if ((u & 1023) == 0)
+				CHECK_FOR_INTERRUPTS();
+			qsort(hu, nheap[u], sizeof(SimHit), SimHitCmp);
+			SimEmitNeighbours(d, rsinfo, u, hu, nheap[u]);
+		}
+	}
+	else
+	{
+		/* too many heaps to keep at once (large k): one customer at a time */
+		SimScratchInit(d, &s, r.nrows, k);
+		for (u = 0; u < r.nrows; u++)
+		{
+			int			nh;
+
+			CHECK_FOR_INTERRUPTS();
+			nh = SimNeighbours(&r, &rt, u, metric, k, &s);
+			SimEmitNeighbours(d, rsinfo, u, s.heap, nh);
 		}
 	}
 	SimEnd(d);

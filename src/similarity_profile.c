@@ -22,9 +22,11 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "common/shortest_dec.h"
 #include "fmgr.h"
 #include "libpq/pqformat.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
@@ -692,4 +694,363 @@ purchase_profile_finalfn(PG_FUNCTION_ARGS)
 		pairs[i].w = st->weights[i];
 	}
 	PG_RETURN_POINTER(SimProfileFromPairs(pairs, st->n, true));
+}
+
+/* ---------- fast exact lookup through stored posting lists ---------- */
+
+PG_FUNCTION_INFO_V1(profile_unit);
+
+/*
+ * crm.profile_unit(p): p scaled to unit Euclidean length.  The posting lists
+ * of a stored inverted index hold these weights, so that a dot product with
+ * them is a cosine similarity.
+ */
+Datum
+profile_unit(PG_FUNCTION_ARGS)
+{
+	SimProfile *p = PG_GETARG_SIMPROFILE_P(0);
+	SimProfile *out = palloc(VARSIZE(p));
+	float4	   *w;
+	double		scale;
+	double		norm;
+	int32		i;
+
+	memcpy(out, p, VARSIZE(p));
+	w = SIM_PROFILE_WEIGHTS(out);
+	norm = SimProfileNorm(p, &scale);
+	for (i = 0; i < out->n; i++)
+		w[i] = (float4) ((w[i] / scale) / norm);
+	PG_RETURN_POINTER(out);
+}
+
+/* One accumulated candidate of crm.profile_candidates. */
+typedef struct SimAccEntry
+{
+	int32		key;
+	double		acc;
+	char		status;
+} SimAccEntry;
+
+#define SH_PREFIX		simacc
+#define SH_ELEMENT_TYPE SimAccEntry
+#define SH_KEY_TYPE		int32
+#define SH_KEY			key
+#define SH_HASH_KEY(tb, k)	murmurhash32((uint32) (k))
+#define SH_EQUAL(tb, a, b)	((a) == (b))
+#define SH_SCOPE		static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+/*
+ * Largest error of a cosine accumulated from float4 unit weights: each
+ * product is off by at most 2^-24 of itself and the sum is at most 1, so
+ * 1e-6 bounds twice the error with a wide margin.
+ */
+#define SIM_CANDIDATE_MARGIN	1e-6
+#define SIM_CANDIDATE_STATE_FORMAT	1
+
+/* Aggregate state of crm.profile_candidates. */
+typedef struct SimCandState
+{
+	int32		k;
+	SimProfile *target;			/* as given (raw weights) */
+	double	   *tw;				/* target weights scaled to unit length */
+	simacc_hash *acc;			/* candidate -> sum of target_i * posting_i */
+} SimCandState;
+
+PG_FUNCTION_INFO_V1(profile_candidates_transfn);
+PG_FUNCTION_INFO_V1(profile_candidates_combinefn);
+PG_FUNCTION_INFO_V1(profile_candidates_serialfn);
+PG_FUNCTION_INFO_V1(profile_candidates_deserialfn);
+PG_FUNCTION_INFO_V1(profile_candidates_finalfn);
+
+static SimCandState *
+SimCandStateCreate(MemoryContext aggctx, const SimProfile *target, int32 k)
+{
+	SimCandState *st = MemoryContextAllocZero(aggctx, sizeof(SimCandState));
+	const float4 *w = SIM_PROFILE_WEIGHTS(target);
+	double		scale;
+	double		norm = SimProfileNorm(target, &scale);
+	int32		i;
+
+	if (k < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k must be at least 1"),
+				 errdetail("Got %d.", k)));
+	st->k = k;
+	st->target = MemoryContextAlloc(aggctx, VARSIZE(target));
+	memcpy(st->target, target, VARSIZE(target));
+	st->tw = MemoryContextAlloc(aggctx, Max(target->n, 1) * sizeof(double));
+	for (i = 0; i < target->n; i++)
+		st->tw[i] = (w[i] / scale) / norm;
+	st->acc = simacc_create(aggctx, 1024, NULL);
+	return st;
+}
+
+/* Weight of item in the unit target, or 0. */
+static double
+SimCandTargetWeight(const SimCandState *st, int32 item)
+{
+	int32		lo = 0,
+				hi = st->target->n - 1;
+
+	while (lo <= hi)
+	{
+		int32		mid = lo + (hi - lo) / 2;
+
+		if (st->target->items[mid] == item)
+			return st->tw[mid];
+		if (st->target->items[mid] < item)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return 0.0;
+}
+
+/*
+ * Transition: (target, item, postings, k).  postings is the posting list of
+ * item: customer id -> that customer's unit weight of item.
+ */
+Datum
+profile_candidates_transfn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggctx = SimProfileAggContext(fcinfo, "profile_candidates_transfn");
+	SimCandState *st = PG_ARGISNULL(0) ? NULL : (SimCandState *) PG_GETARG_POINTER(0);
+	SimProfile *target;
+	SimProfile *post;
+	const float4 *pw;
+	double		tw;
+	int32		j;
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(4))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("target and k of crm.profile_candidates must not be NULL")));
+	target = PG_GETARG_SIMPROFILE_P(1);
+	if (st == NULL)
+		st = SimCandStateCreate(aggctx, target, PG_GETARG_INT32(4));
+	else if (VARSIZE(target) != VARSIZE(st->target) ||
+			 memcmp(target, st->target, VARSIZE(target)) != 0 ||
+			 PG_GETARG_INT32(4) != st->k)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("target and k must be the same for every row of crm.profile_candidates")));
+	if (PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		PG_RETURN_POINTER(st);
+	tw = SimCandTargetWeight(st, PG_GETARG_INT32(2));
+	if (tw == 0.0)
+		PG_RETURN_POINTER(st);
+	post = PG_GETARG_SIMPROFILE_P(3);
+	pw = SIM_PROFILE_WEIGHTS(post);
+	for (j = 0; j < post->n; j++)
+	{
+		bool		found;
+		SimAccEntry *e = simacc_insert(st->acc, post->items[j], &found);
+
+		if (!found)
+			e->acc = 0.0;
+		e->acc += tw * pw[j];
+		if ((j & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
+	}
+	PG_RETURN_POINTER(st);
+}
+
+/* Combine: add the candidates of state2 into state1. */
+Datum
+profile_candidates_combinefn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggctx = SimProfileAggContext(fcinfo, "profile_candidates_combinefn");
+	SimCandState *s1 = PG_ARGISNULL(0) ? NULL : (SimCandState *) PG_GETARG_POINTER(0);
+	SimCandState *s2 = PG_ARGISNULL(1) ? NULL : (SimCandState *) PG_GETARG_POINTER(1);
+	simacc_iterator it;
+	SimAccEntry *e;
+
+	if (s2 == NULL)
+	{
+		if (s1 == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(s1);
+	}
+	if (s1 == NULL)
+		s1 = SimCandStateCreate(aggctx, s2->target, s2->k);
+	else if (VARSIZE(s1->target) != VARSIZE(s2->target) ||
+			 memcmp(s1->target, s2->target, VARSIZE(s1->target)) != 0 || s1->k != s2->k)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("target and k must be the same for every row of crm.profile_candidates")));
+	simacc_start_iterate(s2->acc, &it);
+	while ((e = simacc_iterate(s2->acc, &it)) != NULL)
+	{
+		bool		found;
+		SimAccEntry *e1 = simacc_insert(s1->acc, e->key, &found);
+
+		if (!found)
+			e1->acc = 0.0;
+		e1->acc += e->acc;
+	}
+	PG_RETURN_POINTER(s1);
+}
+
+/* Serialize: format, k, the target profile, then (candidate, sum) pairs. */
+Datum
+profile_candidates_serialfn(PG_FUNCTION_ARGS)
+{
+	SimCandState *st = (SimCandState *) PG_GETARG_POINTER(0);
+	StringInfoData buf;
+	simacc_iterator it;
+	SimAccEntry *e;
+
+	(void) SimProfileAggContext(fcinfo, "profile_candidates_serialfn");
+	if ((Size) st->acc->members > (MaxAllocSize - VARSIZE(st->target) - 64) / 12)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("profile_candidates state too large to send to a parallel worker")));
+	pq_begintypsend(&buf);
+	pq_sendbyte(&buf, SIM_CANDIDATE_STATE_FORMAT);
+	pq_sendint32(&buf, st->k);
+	pq_sendint32(&buf, VARSIZE(st->target));
+	pq_sendbytes(&buf, (char *) st->target, VARSIZE(st->target));
+	pq_sendint64(&buf, (int64) st->acc->members);
+	simacc_start_iterate(st->acc, &it);
+	while ((e = simacc_iterate(st->acc, &it)) != NULL)
+	{
+		pq_sendint32(&buf, e->key);
+		pq_sendfloat8(&buf, e->acc);
+	}
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/* Deserialize, validating the target profile and every count. */
+Datum
+profile_candidates_deserialfn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggctx = SimProfileAggContext(fcinfo, "profile_candidates_deserialfn");
+	bytea	   *sstate = PG_GETARG_BYTEA_PP(0);
+	StringInfoData buf;
+	SimCandState *st;
+	SimProfile *target;
+	int			format;
+	int32		k;
+	int32		tsize;
+	int64		n,
+				i;
+
+	CrmInitReadOnlyStringInfo(&buf, VARDATA_ANY(sstate), VARSIZE_ANY_EXHDR(sstate));
+	format = pq_getmsgbyte(&buf);
+	if (format != SIM_CANDIDATE_STATE_FORMAT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("unsupported profile_candidates state format %d", format)));
+	k = pq_getmsgint(&buf, 4);
+	tsize = pq_getmsgint(&buf, 4);
+	if (tsize < (int32) offsetof(SimProfile, items) || tsize > buf.len - buf.cursor)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid profile_candidates state: bad target size %d", tsize)));
+	target = palloc(tsize);
+	pq_copymsgbytes(&buf, (char *) target, tsize);
+	if (VARSIZE(target) != (Size) tsize || target->n < 0 ||
+		SIM_PROFILE_SIZE(target->n) != (Size) tsize)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid profile_candidates state: bad target")));
+	SimProfileValidate(target);
+	st = SimCandStateCreate(aggctx, target, k);
+	n = pq_getmsgint64(&buf);
+	if (n < 0 || n > (int64) (buf.len - buf.cursor) / 12)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid profile_candidates state: " INT64_FORMAT " candidates", n)));
+	for (i = 0; i < n; i++)
+	{
+		bool		found;
+		int32		key = pq_getmsgint(&buf, 4);
+		double		acc = pq_getmsgfloat8(&buf);
+		SimAccEntry *e;
+
+		if (isnan(acc) || isinf(acc))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid profile_candidates state: bad sum")));
+		e = simacc_insert(st->acc, key, &found);
+		e->acc = found ? e->acc + acc : acc;
+	}
+	pq_getmsgend(&buf);
+	PG_RETURN_POINTER(st);
+}
+
+static int
+SimDoubleDescCmp(const void *a, const void *b)
+{
+	double		x = *(const double *) a;
+	double		y = *(const double *) b;
+
+	return (x < y) - (x > y);
+}
+
+/*
+ * Final: the candidates whose accumulated cosine is within the error margin
+ * of the k-th largest, in id order.  Ranking them with crm.profile_cosine
+ * gives the exact top k (see the README).  State left untouched.
+ */
+Datum
+profile_candidates_finalfn(PG_FUNCTION_ARGS)
+{
+	SimCandState *st;
+	simacc_iterator it;
+	SimAccEntry *e;
+	double	   *vals;
+	double		kth;
+	int64		n = 0,
+				m = 0;
+	Datum	   *out;
+	int32	   *ids;
+	double	   *sims;
+	int64		i;
+
+	(void) SimProfileAggContext(fcinfo, "profile_candidates_finalfn");
+	st = PG_ARGISNULL(0) ? NULL : (SimCandState *) PG_GETARG_POINTER(0);
+	if (st == NULL)
+		PG_RETURN_NULL();
+	vals = palloc(Max(st->acc->members, 1) * sizeof(double));
+	simacc_start_iterate(st->acc, &it);
+	while ((e = simacc_iterate(st->acc, &it)) != NULL)
+		if (e->acc > 0.0)
+			vals[n++] = e->acc;
+	if (n > st->k)
+	{
+		/* the k-th largest value: a partial sort would do, qsort is simple */
+		qsort(vals, n, sizeof(double), SimDoubleDescCmp);
+		kth = vals[st->k - 1] - SIM_CANDIDATE_MARGIN;
+	}
+	else
+		kth = 0.0;
+	ids = palloc(Max(n, 1) * sizeof(int32));
+	sims = palloc(Max(n, 1) * sizeof(double));
+	simacc_start_iterate(st->acc, &it);
+	while ((e = simacc_iterate(st->acc, &it)) != NULL)
+		if (e->acc > 0.0 && e->acc >= kth)
+		{
+			ids[m] = e->key;
+			sims[m] = e->acc;
+			m++;
+		}
+	out = palloc(Max(m, 1) * sizeof(Datum));
+	{
+		SimPair    *pairs = palloc(Max(m, 1) * sizeof(SimPair));
+
+		for (i = 0; i < m; i++)
+		{
+			pairs[i].item = ids[i];
+			pairs[i].w = sims[i];
+		}
+		qsort(pairs, m, sizeof(SimPair), SimPairCmp);	/* by id: deterministic */
+		for (i = 0; i < m; i++)
+			out[i] = Int32GetDatum(pairs[i].item);
+	}
+	PG_RETURN_ARRAYTYPE_P(construct_array(out, (int) m, INT4OID, 4, true, TYPALIGN_INT));
 }
