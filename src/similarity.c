@@ -13,17 +13,20 @@
  * The data become a sparse matrix R in compressed sparse row form (rows =
  * the entities compared: customers, or items for item-item similarity) and
  * its transpose R' (the inverted index: item -> customers who bought it).
- * For cosine the rows of R are scaled to unit length first.  The neighbours
- * of one row u are then found as one row of the sparse product R R' (the
- * row-by-row algorithm of Gustavson, "Two fast algorithms for sparse
- * matrices: multiplication and permuted transposition", ACM TOMS 4(3), 1978):
- * for each item i of u and each row v that has i, a dense accumulator adds
- * r_ui * r_vi (cosine) or 1 (the size of the intersection, for Jaccard); a
- * touched-list remembers which accumulator cells to read and clear.  Only the
- * pairs that share at least one item are ever visited, never all pairs, and
- * the result is exact.  A bounded heap keeps the k best neighbours in the
- * order: similarity descending, then neighbour key ascending (byte order).
- * Neighbours with similarity 0 are never returned.
+ * For cosine each row of R is divided by its largest weight first (and its
+ * length kept aside), so that nothing can overflow.  The neighbours of one
+ * row u are one row of the sparse product R R' (the row-by-row algorithm of
+ * Gustavson, "Two fast algorithms for sparse matrices: multiplication and
+ * permuted transposition", ACM TOMS 4(3), 1978): for each item i of u and
+ * each row v that has i, a dense accumulator adds r_ui * r_vi (cosine,
+ * divided by the two lengths at the end) or 1 (the size of the intersection,
+ * for Jaccard); a touched-list remembers which cells to read and clear.  Only
+ * the pairs that share at least one item are ever visited, never all pairs,
+ * and the result is exact.  crm.nearest_neighbors computes each pair once
+ * (u < v) and offers it to the bounded heaps of both u and v.  The heaps keep
+ * the k best neighbours in the order: similarity descending, then neighbour
+ * key ascending (byte order).  Neighbours with similarity 0 are never
+ * returned.
  *
  *	cosine(u, v)  = sum_i w_ui w_vi / (|w_u| |w_v|)
  *	jaccard(u, v) = |I_u & I_v| / |I_u | I_v|		(I_u = items of u)
@@ -123,6 +126,7 @@ typedef struct SimMatrix
 	int64		nnz;
 	int64	   *rowptr;			/* nrows + 1 */
 	SimEntry   *e;				/* nnz entries, each row sorted by idx */
+	double	   *norm;			/* for cosine: Euclidean length of each row */
 } SimMatrix;
 
 /* Everything one call works on. */
@@ -550,6 +554,7 @@ SimTranspose(SimData *d, const SimMatrix *m, SimMatrix *t)
 	t->nrows = m->ncols;
 	t->ncols = m->nrows;
 	t->nnz = m->nnz;
+	t->norm = NULL;
 	t->rowptr = SimAlloc(d, ((Size) t->nrows + 1) * sizeof(int64), "the inverted index");
 	memset(t->rowptr, 0, ((Size) t->nrows + 1) * sizeof(int64));
 	t->e = SimAlloc(d, (Size) Max(m->nnz, 1) * sizeof(SimEntry), "the inverted index");
@@ -581,36 +586,38 @@ SimTranspose(SimData *d, const SimMatrix *m, SimMatrix *t)
 	pfree(next);
 }
 
-/* A copy of m with every row scaled to unit Euclidean length. */
+/*
+ * A copy of m with every row divided by its largest weight (so that no
+ * square or product can overflow), and the Euclidean length of each scaled
+ * row in out->norm.  cosine(u, v) = sum_i x_ui x_vi / (norm_u norm_v) on the
+ * scaled rows x, which gives exactly 0.4 for 2 / 5, where fully normalised
+ * rows would give 0.39999999999999997.
+ */
 static void
-SimNormalizeRows(SimData *d, const SimMatrix *m, SimMatrix *out)
+SimScaleRows(SimData *d, const SimMatrix *m, SimMatrix *out)
 {
 	int32		r;
 
 	*out = *m;
-	out->e = SimAlloc(d, (Size) Max(m->nnz, 1) * sizeof(SimEntry), "the normalised profiles");
+	out->e = SimAlloc(d, (Size) Max(m->nnz, 1) * sizeof(SimEntry), "the scaled profiles");
+	out->norm = SimAlloc(d, (Size) Max(m->nrows, 1) * sizeof(double), "the scaled profiles");
 	for (r = 0; r < m->nrows; r++)
 	{
 		int64		p;
 		double		mx = 0.0;
 		double		ss = 0.0;
-		double		norm;
 
 		for (p = m->rowptr[r]; p < m->rowptr[r + 1]; p++)
 			mx = Max(mx, m->e[p].w);
-		/* scale by the largest weight first, so huge weights cannot overflow */
 		for (p = m->rowptr[r]; p < m->rowptr[r + 1]; p++)
 		{
 			double		x = m->e[p].w / mx;
 
+			out->e[p].idx = m->e[p].idx;
+			out->e[p].w = x;
 			ss += x * x;
 		}
-		norm = sqrt(ss);
-		for (p = m->rowptr[r]; p < m->rowptr[r + 1]; p++)
-		{
-			out->e[p].idx = m->e[p].idx;
-			out->e[p].w = (m->e[p].w / mx) / norm;
-		}
+		out->norm[r] = sqrt(ss);
 	}
 }
 
@@ -740,14 +747,14 @@ static inline double
 SimFinish(const SimMatrix *r, int32 u, int32 v, SimMetric metric, double acc)
 {
 	if (metric == SIM_COSINE)
-		return Min(acc, 1.0);
+		return Min(acc / (r->norm[u] * r->norm[v]), 1.0);
 	/* Jaccard: intersection / union of the item sets */
 	return acc / ((double) (r->rowptr[u + 1] - r->rowptr[u]) +
 				  (double) (r->rowptr[v + 1] - r->rowptr[v]) - acc);
 }
 
 /*
- * The k rows most similar to row u of r (r = the profiles, with unit rows for
+ * The k rows most similar to row u of r (r = the profiles, scaled rows for
  * cosine; rt = its transpose), best first, into s->heap.  Returns how many.
  */
 static int
@@ -914,7 +921,7 @@ SimEnd(SimData *d)
 
 /*
  * The matrix whose rows are compared (customers, or items when by_items) and
- * its transpose; rows scaled to unit length for cosine.
+ * its transpose; rows scaled by their largest weight for cosine.
  */
 static void
 SimPrepare(SimData *d, bool by_items, SimMetric metric, SimMatrix *r, SimMatrix *rt)
@@ -926,7 +933,7 @@ SimPrepare(SimData *d, bool by_items, SimMetric metric, SimMatrix *r, SimMatrix 
 	else
 		base = d->cm;
 	if (metric == SIM_COSINE)
-		SimNormalizeRows(d, &base, r);
+		SimScaleRows(d, &base, r);
 	else
 		*r = base;
 	SimTranspose(d, r, rt);
@@ -1133,7 +1140,7 @@ similarity_recommend_items(PG_FUNCTION_ARGS)
 				if (support[i] == 0)
 					cand[ncand++] = i;
 				support[i]++;
-				score[i] += sim * (metric == SIM_COSINE ? r.e[p].w : 1.0);
+				score[i] += sim * (metric == SIM_COSINE ? r.e[p].w / r.norm[v] : 1.0);
 			}
 		}
 

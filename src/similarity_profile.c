@@ -459,12 +459,13 @@ profile_cosine(PG_FUNCTION_ARGS)
 			j++;
 		else
 		{
-			dot += ((wa[i] / sa) / na) * ((wb[j] / sb) / nb);
+			dot += (wa[i] / sa) * (wb[j] / sb);
 			i++;
 			j++;
 		}
 	}
-	sim = Min(dot, 1.0);
+	/* the same operations as crm.nearest_neighbors, for the same values */
+	sim = Min(dot / (na * nb), 1.0);
 	PG_RETURN_FLOAT8(sim);
 }
 

@@ -101,12 +101,12 @@ for m in cosine jaccard; do
 	if [ $have_scipy = 1 ]; then
 		BENCH_RUNS=1 scipy_run "$q" $m
 		echo "  scipy $m: $scipy_rows rows, sum of similarities $scipy_sum"
-		bench_line "nearest_neighbors k=10 $m, 2M lines" "$ours" "$scipy_best" "baseline: scipy A A^T + top k"
+		bench_line "nearest_neighbors k=10 $m, $lines lines" "$ours" "$scipy_best" "baseline: scipy A A^T + top k"
 	fi
 	if [ $m = cosine ]; then
 		sample=$(BENCH_RUNS=1 bench_ms "$(sql_baseline "$q" "a.customer % 100 = 0")")
 		base=$(awk -v s="$sample" 'BEGIN {printf "%.1f", s * 100}')
-		bench_line "nearest_neighbors k=10 cosine, 2M lines" "$ours" "$base" "baseline: SQL self-join on 1% of customers x 100"
+		bench_line "nearest_neighbors k=10 cosine, $lines lines" "$ours" "$base" "baseline: SQL self-join on 1% of customers x 100"
 	fi
 done
 bench_psql -c "DROP TABLE bench_lines"
@@ -167,6 +167,6 @@ WHERE s.customer_id <> 48272 ORDER BY similarity DESC, s.customer_id LIMIT 10")
 read -r fast_med fast_max <<<"$fast"
 read -r gin_med gin_max <<<"$gin"
 echo "  posting lists: median $fast_med ms, worst $fast_max ms of 20 customers;  GIN &&: median $gin_med ms, worst $gin_max ms;  full scan: $full ms"
-bench_line "top 10 of 1M stored profiles (median)" "$fast_med" "$gin_med" "baseline: GIN && candidates (exact too)"
-bench_line "top 10 of 1M stored profiles (worst of 20)" "$fast_max" "$full" "baseline: full scan"
+bench_line "top 10 of $nprof stored profiles (median)" "$fast_med" "$gin_med" "baseline: GIN && candidates (exact too)"
+bench_line "top 10 of $nprof profiles (worst of 20)" "$fast_max" "$full" "baseline: full scan"
 bench_psql -c "DROP TABLE bench_profiles, bench_postings"
