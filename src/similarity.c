@@ -126,7 +126,7 @@ typedef struct SimMatrix
 	int64		nnz;
 	int64	   *rowptr;			/* nrows + 1 */
 	SimEntry   *e;				/* nnz entries, each row sorted by idx */
-	double	   *norm;			/* for cosine: Euclidean length of each row */
+	double	   *sumsq;			/* for cosine: sum of the squares of each row */
 } SimMatrix;
 
 /* Everything one call works on. */
@@ -554,7 +554,7 @@ SimTranspose(SimData *d, const SimMatrix *m, SimMatrix *t)
 	t->nrows = m->ncols;
 	t->ncols = m->nrows;
 	t->nnz = m->nnz;
-	t->norm = NULL;
+	t->sumsq = NULL;
 	t->rowptr = SimAlloc(d, ((Size) t->nrows + 1) * sizeof(int64), "the inverted index");
 	memset(t->rowptr, 0, ((Size) t->nrows + 1) * sizeof(int64));
 	t->e = SimAlloc(d, (Size) Max(m->nnz, 1) * sizeof(SimEntry), "the inverted index");
@@ -588,10 +588,11 @@ SimTranspose(SimData *d, const SimMatrix *m, SimMatrix *t)
 
 /*
  * A copy of m with every row divided by its largest weight (so that no
- * square or product can overflow), and the Euclidean length of each scaled
- * row in out->norm.  cosine(u, v) = sum_i x_ui x_vi / (norm_u norm_v) on the
- * scaled rows x, which gives exactly 0.4 for 2 / 5, where fully normalised
- * rows would give 0.39999999999999997.
+ * square or product can overflow), and the sum of squares of each scaled
+ * row in out->sumsq (between 1 and the number of items).  Then
+ * cosine(u, v) = sum_i x_ui x_vi / sqrt(sumsq_u sumsq_v) on the scaled rows
+ * x: one rounding in the denominator, so that 2 / 5 gives 0.4 exactly where
+ * unit-length rows give 0.39999999999999997.
  */
 static void
 SimScaleRows(SimData *d, const SimMatrix *m, SimMatrix *out)
@@ -600,7 +601,7 @@ SimScaleRows(SimData *d, const SimMatrix *m, SimMatrix *out)
 
 	*out = *m;
 	out->e = SimAlloc(d, (Size) Max(m->nnz, 1) * sizeof(SimEntry), "the scaled profiles");
-	out->norm = SimAlloc(d, (Size) Max(m->nrows, 1) * sizeof(double), "the scaled profiles");
+	out->sumsq = SimAlloc(d, (Size) Max(m->nrows, 1) * sizeof(double), "the scaled profiles");
 	for (r = 0; r < m->nrows; r++)
 	{
 		int64		p;
@@ -617,7 +618,7 @@ SimScaleRows(SimData *d, const SimMatrix *m, SimMatrix *out)
 			out->e[p].w = x;
 			ss += x * x;
 		}
-		out->norm[r] = sqrt(ss);
+		out->sumsq[r] = ss;
 	}
 }
 
@@ -747,7 +748,7 @@ static inline double
 SimFinish(const SimMatrix *r, int32 u, int32 v, SimMetric metric, double acc)
 {
 	if (metric == SIM_COSINE)
-		return Min(acc / (r->norm[u] * r->norm[v]), 1.0);
+		return Min(acc / sqrt(r->sumsq[u] * r->sumsq[v]), 1.0);
 	/* Jaccard: intersection / union of the item sets */
 	return acc / ((double) (r->rowptr[u + 1] - r->rowptr[u]) +
 				  (double) (r->rowptr[v + 1] - r->rowptr[v]) - acc);
@@ -1140,7 +1141,7 @@ similarity_recommend_items(PG_FUNCTION_ARGS)
 				if (support[i] == 0)
 					cand[ncand++] = i;
 				support[i]++;
-				score[i] += sim * (metric == SIM_COSINE ? r.e[p].w / r.norm[v] : 1.0);
+				score[i] += sim * (metric == SIM_COSINE ? r.e[p].w / sqrt(r.sumsq[v]) : 1.0);
 			}
 		}
 

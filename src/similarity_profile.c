@@ -199,7 +199,11 @@ profile_in(PG_FUNCTION_ARGS)
 						 errmsg("invalid input syntax for type crm.profile: \"%s\"", str),
 						 errdetail("Expected \":\" after item %ld.", item)));
 			s++;
+#if PG_VERSION_NUM >= 160000
+			w = float8in_internal(s, &end, "crm.profile", str, NULL);
+#else
 			w = float8in_internal(s, &end, "crm.profile", str);
+#endif
 			SimCheckWeight(w, (int32) item);
 			s = end;
 			if (n == cap)
@@ -407,9 +411,12 @@ profile_size(PG_FUNCTION_ARGS)
 	PG_RETURN_INT32(p->n);
 }
 
-/* Euclidean length of a profile, scaled so that no square overflows. */
+/*
+ * Sum of the squares of a profile divided by its largest weight (returned in
+ * *scale), so that no square overflows; 0 for an empty profile.
+ */
 static double
-SimProfileNorm(const SimProfile *p, double *scale)
+SimProfileSumSq(const SimProfile *p, double *scale)
 {
 	const float4 *w = SIM_PROFILE_WEIGHTS(p);
 	double		mx = 0.0;
@@ -427,7 +434,14 @@ SimProfileNorm(const SimProfile *p, double *scale)
 
 		ss += x * x;
 	}
-	return sqrt(ss);
+	return ss;
+}
+
+/* Euclidean length of a profile divided by its largest weight (*scale). */
+static double
+SimProfileNorm(const SimProfile *p, double *scale)
+{
+	return sqrt(SimProfileSumSq(p, scale));
 }
 
 /* crm.profile_cosine(p1, p2): weighted cosine similarity; 0 when either is empty. */
@@ -438,10 +452,10 @@ profile_cosine(PG_FUNCTION_ARGS)
 	SimProfile *b = PG_GETARG_SIMPROFILE_P(1);
 	const float4 *wa = SIM_PROFILE_WEIGHTS(a);
 	const float4 *wb = SIM_PROFILE_WEIGHTS(b);
-	double		sa,
+	double		sa,				/* largest weights */
 				sb,
-				na,
-				nb,
+				ssa,			/* sums of squares of the scaled weights */
+				ssb,
 				dot = 0.0,
 				sim;
 	int32		i = 0,
@@ -449,8 +463,8 @@ profile_cosine(PG_FUNCTION_ARGS)
 
 	if (a->n == 0 || b->n == 0)
 		PG_RETURN_FLOAT8(0.0);
-	na = SimProfileNorm(a, &sa);
-	nb = SimProfileNorm(b, &sb);
+	ssa = SimProfileSumSq(a, &sa);
+	ssb = SimProfileSumSq(b, &sb);
 	while (i < a->n && j < b->n)
 	{
 		if (a->items[i] < b->items[j])
@@ -465,7 +479,7 @@ profile_cosine(PG_FUNCTION_ARGS)
 		}
 	}
 	/* the same operations as crm.nearest_neighbors, for the same values */
-	sim = Min(dot / (na * nb), 1.0);
+	sim = Min(dot / sqrt(ssa * ssb), 1.0);
 	PG_RETURN_FLOAT8(sim);
 }
 
