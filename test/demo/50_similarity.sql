@@ -4,13 +4,14 @@
 \echo
 \echo -- Purchases as (customer, item, weight): every order line bought (returns left out), weight = quantity.
 \set purchases 'SELECT o.customer_id, p.sku, l.quantity FROM crm_demo.order_lines l JOIN crm_demo.orders o USING (order_id) JOIN crm_demo.products p USING (product_id) WHERE l.quantity > 0'
-\echo -- Customer 3844 bought a coffee machine: the five customers whose baskets are most like theirs (cosine),
-\echo -- with how many products they have in common and a few of them:
+\echo -- Customer 3844: the five customers whose baskets are most like theirs (cosine,
+\echo -- weighted by quantity), with how many products they have in common and the first few of them:
 WITH mine AS (SELECT DISTINCT l.product_id FROM crm_demo.order_lines l JOIN crm_demo.orders o USING (order_id)
               WHERE o.customer_id = 3844 AND l.quantity > 0)
 SELECT n.rank, n.customer AS neighbour, round(n.similarity::numeric, 3) AS similarity,
        count(DISTINCT p.product_id) AS products_in_common,
-       array_to_string((array_agg(DISTINCT p.name ORDER BY p.name))[1:3], ', ') || ', ...' AS some_in_common
+       array_to_string((array_agg(DISTINCT p.name ORDER BY p.name))[1:3], ', ')
+         || CASE WHEN count(DISTINCT p.product_id) > 3 THEN ', ...' ELSE '' END AS in_common
 FROM crm.similar_customers(:'purchases', '3844', 5) n
 JOIN crm_demo.orders o ON o.customer_id = n.customer::bigint
 JOIN crm_demo.order_lines l ON l.order_id = o.order_id AND l.quantity > 0 AND l.product_id IN (SELECT product_id FROM mine)
