@@ -85,7 +85,9 @@ CrmInitReadOnlyStringInfo(StringInfo buf, char *data, int len)
 	buf->cursor = 0;
 }
 
-/* GUC set-up of each capability, called from _PG_init */
+/* GUCs of each capability, defined from _PG_init */
+extern void KmeansDefineGUCs(void);
+extern void BasketDefineGUCs(void);
 extern void SimilarityDefineGUCs(void);
 
 #endif							/* CRM_ANALYTICS_H */
