@@ -321,4 +321,6 @@ GROUP BY k ORDER BY k;
 -- bad input
 SELECT crm.profile_candidates(p, 1, p, 0) FROM sim_store2 WHERE id = 7;
 SELECT crm.profile_candidates(p, 1, p, NULL) FROM sim_store2 WHERE id = 7;
-SELECT crm.profile_candidates(s.p, 1, s.p, 3) FROM sim_store2 s WHERE id IN (7, 8);
+SELECT crm.profile_candidates(s.p, 1, crm.profile_unit(s.p), 3) FROM sim_store2 s WHERE id IN (7, 8);
+-- posting lists built from raw weights instead of unit weights
+SELECT crm.profile_candidates('{1:1}', 1, '{5:3}', 3);

@@ -863,7 +863,16 @@ profile_candidates_transfn(PG_FUNCTION_ARGS)
 	for (j = 0; j < post->n; j++)
 	{
 		bool		found;
-		SimAccEntry *e = simacc_insert(st->acc, post->items[j], &found);
+		SimAccEntry *e;
+
+		if (pw[j] > 1.0f + 1e-6f)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("posting list of item %d holds weight %g for customer %d",
+							PG_GETARG_INT32(2), pw[j], post->items[j]),
+					 errdetail("Posting lists must hold unit-length profile weights, at most 1."),
+					 errhint("Build them from crm.profile_unit(profile).")));
+		e = simacc_insert(st->acc, post->items[j], &found);
 
 		if (!found)
 			e->acc = 0.0;
