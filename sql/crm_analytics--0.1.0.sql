@@ -559,3 +559,23 @@ CREATE AGGREGATE crm.profile_candidates(target crm.profile, item integer, postin
 );
 COMMENT ON AGGREGATE crm.profile_candidates(crm.profile, integer, crm.profile, integer) IS
 'over the posting lists (item, customer -> unit weight) of the target''s items: the ids of the customers whose cosine with the target may be among the k best (within 1e-6 of the k-th); rank them with crm.profile_cosine for the exact top k';
+
+CREATE FUNCTION crm.profile_candidates_jaccard_transfn(internal, crm.profile, integer, crm.profile, integer)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'profile_candidates_jaccard_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.profile_candidates_jaccard_transfn(internal, crm.profile, integer, crm.profile, integer) IS
+'transition function of crm.profile_candidates_jaccard';
+
+CREATE AGGREGATE crm.profile_candidates_jaccard(target crm.profile, item integer, postings crm.profile, k integer) (
+	SFUNC = crm.profile_candidates_jaccard_transfn,
+	STYPE = internal,
+	SSPACE = 65536,
+	FINALFUNC = crm.profile_candidates_finalfn,
+	COMBINEFUNC = crm.profile_candidates_combinefn,
+	SERIALFUNC = crm.profile_candidates_serialfn,
+	DESERIALFUNC = crm.profile_candidates_deserialfn,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.profile_candidates_jaccard(crm.profile, integer, crm.profile, integer) IS
+'over the posting lists (item, customer -> that customer''s number of items) of the target''s items: the ids of the customers whose Jaccard similarity with the target is at least the k-th best (exact); rank them with crm.profile_jaccard';

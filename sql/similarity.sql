@@ -318,6 +318,36 @@ SELECT k, count(*) AS rows,
 FROM ours o FULL JOIN fast f USING (k, customer, rank)
      LEFT JOIN sim_ref r ON r.ca = f.customer AND r.cb = f.neighbor
 GROUP BY k ORDER BY k;
+-- Jaccard: posting lists hold each customer's number of items, so the
+-- candidates are exact; the same neighbours as nearest_neighbors, rank by rank
+CREATE TABLE sim_postings_jac AS
+SELECT e.item, crm.purchase_profile(s.id, crm.profile_size(s.p)) AS postings
+FROM sim_store2 s, unnest(crm.profile_items(s.p)) AS e(item)
+GROUP BY e.item;
+ALTER TABLE sim_postings_jac ADD PRIMARY KEY (item);
+CREATE FUNCTION sim_fast_lookup_jaccard(target_id int, k int) RETURNS TABLE (id int, similarity float8)
+LANGUAGE sql STABLE AS $$
+WITH t AS MATERIALIZED (SELECT p FROM sim_store2 WHERE id = target_id),
+cand AS (SELECT unnest(crm.profile_candidates_jaccard(t.p, x.item, x.postings, k + 1)) AS id
+         FROM t, sim_postings_jac x WHERE x.item = ANY (crm.profile_items(t.p)))
+SELECT s.id, crm.profile_jaccard(s.p, t.p) AS similarity
+FROM cand JOIN sim_store2 s USING (id), t
+WHERE s.id <> target_id
+ORDER BY similarity DESC, s.id LIMIT k
+$$;
+SELECT * FROM sim_fast_lookup_jaccard(7, 5);
+WITH ours AS (SELECT ks.k, o.customer, o.neighbor, o.similarity, o.rank
+              FROM (VALUES (1), (5), (40)) ks(k), LATERAL crm.nearest_neighbors('SELECT c, i, w FROM sim_rand', ks.k, 'jaccard') o),
+fast AS (SELECT ks.k, 'c' || lpad(s.id::text, 3, '0') AS customer, 'c' || lpad(l.id::text, 3, '0') AS neighbor, l.similarity,
+                row_number() OVER (PARTITION BY ks.k, s.id ORDER BY l.similarity DESC, l.id)::int AS rank
+         FROM (VALUES (1), (5), (40)) ks(k), sim_store2 s, LATERAL sim_fast_lookup_jaccard(s.id, ks.k) l)
+SELECT k, count(*) AS rows,
+       count(*) FILTER (WHERE o.neighbor IS DISTINCT FROM f.neighbor OR o.similarity IS DISTINCT FROM f.similarity) AS differences
+FROM ours o FULL JOIN fast f USING (k, customer, rank)
+GROUP BY k ORDER BY k;
+SELECT crm.profile_candidates_jaccard('{1:1}', 1, '{5:2.5}', 3);
+SELECT crm.profile_candidates_jaccard('{1:1,2:1}', i, postings, 3)
+FROM (VALUES (1, '{5:2}'::crm.profile), (2, '{5:3}')) v(i, postings);
 -- bad input
 SELECT crm.profile_candidates(p, 1, p, 0) FROM sim_store2 WHERE id = 7;
 SELECT crm.profile_candidates(p, 1, p, NULL) FROM sim_store2 WHERE id = 7;

@@ -742,7 +742,8 @@ profile_unit(PG_FUNCTION_ARGS)
 typedef struct SimAccEntry
 {
 	int32		key;
-	double		acc;
+	double		acc;			/* cosine: sum of products; Jaccard: items shared */
+	double		size;			/* Jaccard: the candidate's number of items */
 	char		status;
 } SimAccEntry;
 
@@ -765,9 +766,14 @@ typedef struct SimAccEntry
 #define SIM_CANDIDATE_MARGIN	1e-6
 #define SIM_CANDIDATE_STATE_FORMAT	1
 
-/* Aggregate state of crm.profile_candidates. */
+/*
+ * Aggregate state of crm.profile_candidates (cosine: posting lists hold unit
+ * weights) and crm.profile_candidates_jaccard (posting lists hold each
+ * customer's number of items, so that the Jaccard similarity is exact).
+ */
 typedef struct SimCandState
 {
+	bool		jaccard;
 	int32		k;
 	SimProfile *target;			/* as given (raw weights) */
 	double	   *tw;				/* target weights scaled to unit length */
@@ -775,13 +781,14 @@ typedef struct SimCandState
 } SimCandState;
 
 PG_FUNCTION_INFO_V1(profile_candidates_transfn);
+PG_FUNCTION_INFO_V1(profile_candidates_jaccard_transfn);
 PG_FUNCTION_INFO_V1(profile_candidates_combinefn);
 PG_FUNCTION_INFO_V1(profile_candidates_serialfn);
 PG_FUNCTION_INFO_V1(profile_candidates_deserialfn);
 PG_FUNCTION_INFO_V1(profile_candidates_finalfn);
 
 static SimCandState *
-SimCandStateCreate(MemoryContext aggctx, const SimProfile *target, int32 k)
+SimCandStateCreate(MemoryContext aggctx, const SimProfile *target, int32 k, bool jaccard)
 {
 	SimCandState *st = MemoryContextAllocZero(aggctx, sizeof(SimCandState));
 	const float4 *w = SIM_PROFILE_WEIGHTS(target);
@@ -795,6 +802,7 @@ SimCandStateCreate(MemoryContext aggctx, const SimProfile *target, int32 k)
 				 errmsg("k must be at least 1"),
 				 errdetail("Got %d.", k)));
 	st->k = k;
+	st->jaccard = jaccard;
 	st->target = MemoryContextAlloc(aggctx, VARSIZE(target));
 	memcpy(st->target, target, VARSIZE(target));
 	st->tw = MemoryContextAlloc(aggctx, Max(target->n, 1) * sizeof(double));
@@ -826,13 +834,14 @@ SimCandTargetWeight(const SimCandState *st, int32 item)
 }
 
 /*
- * Transition: (target, item, postings, k).  postings is the posting list of
- * item: customer id -> that customer's unit weight of item.
+ * Common transition of both candidate aggregates: (target, item, postings,
+ * k).  postings is the posting list of item: customer id -> that customer's
+ * unit weight of item (cosine), or that customer's number of items (Jaccard).
  */
-Datum
-profile_candidates_transfn(PG_FUNCTION_ARGS)
+static Datum
+SimCandTrans(FunctionCallInfo fcinfo, bool jaccard, const char *fn)
 {
-	MemoryContext aggctx = SimProfileAggContext(fcinfo, "profile_candidates_transfn");
+	MemoryContext aggctx = SimProfileAggContext(fcinfo, fn);
 	SimCandState *st = PG_ARGISNULL(0) ? NULL : (SimCandState *) PG_GETARG_POINTER(0);
 	SimProfile *target;
 	SimProfile *post;
@@ -846,7 +855,7 @@ profile_candidates_transfn(PG_FUNCTION_ARGS)
 				 errmsg("target and k of crm.profile_candidates must not be NULL")));
 	target = PG_GETARG_SIMPROFILE_P(1);
 	if (st == NULL)
-		st = SimCandStateCreate(aggctx, target, PG_GETARG_INT32(4));
+		st = SimCandStateCreate(aggctx, target, PG_GETARG_INT32(4), jaccard);
 	else if (VARSIZE(target) != VARSIZE(st->target) ||
 			 memcmp(target, st->target, VARSIZE(target)) != 0 ||
 			 PG_GETARG_INT32(4) != st->k)
@@ -865,22 +874,48 @@ profile_candidates_transfn(PG_FUNCTION_ARGS)
 		bool		found;
 		SimAccEntry *e;
 
-		if (pw[j] > 1.0f + 1e-6f)
+		if (jaccard ? (pw[j] < 1.0f || pw[j] != rintf(pw[j])) : pw[j] > 1.0f + 1e-6f)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("posting list of item %d holds weight %g for customer %d",
 							PG_GETARG_INT32(2), pw[j], post->items[j]),
+					 jaccard ?
+					 errdetail("Posting lists for Jaccard must hold each customer's number of items.") :
 					 errdetail("Posting lists must hold unit-length profile weights, at most 1."),
+					 jaccard ?
+					 errhint("Build them from crm.profile_size(profile).") :
 					 errhint("Build them from crm.profile_unit(profile).")));
 		e = simacc_insert(st->acc, post->items[j], &found);
-
 		if (!found)
+		{
 			e->acc = 0.0;
-		e->acc += tw * pw[j];
+			e->size = pw[j];
+		}
+		else if (jaccard && e->size != pw[j])
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("posting lists give customer %d two different sizes, %g and %g",
+							post->items[j], e->size, pw[j]),
+					 errhint("Rebuild the posting lists from the current profiles.")));
+		e->acc += jaccard ? 1.0 : tw * pw[j];
 		if ((j & 0xFFFF) == 0xFFFF)
 			CHECK_FOR_INTERRUPTS();
 	}
 	PG_RETURN_POINTER(st);
+}
+
+/* Transition of crm.profile_candidates (cosine). */
+Datum
+profile_candidates_transfn(PG_FUNCTION_ARGS)
+{
+	return SimCandTrans(fcinfo, false, "profile_candidates_transfn");
+}
+
+/* Transition of crm.profile_candidates_jaccard. */
+Datum
+profile_candidates_jaccard_transfn(PG_FUNCTION_ARGS)
+{
+	return SimCandTrans(fcinfo, true, "profile_candidates_jaccard_transfn");
 }
 
 /* Combine: add the candidates of state2 into state1. */
@@ -900,9 +935,10 @@ profile_candidates_combinefn(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(s1);
 	}
 	if (s1 == NULL)
-		s1 = SimCandStateCreate(aggctx, s2->target, s2->k);
+		s1 = SimCandStateCreate(aggctx, s2->target, s2->k, s2->jaccard);
 	else if (VARSIZE(s1->target) != VARSIZE(s2->target) ||
-			 memcmp(s1->target, s2->target, VARSIZE(s1->target)) != 0 || s1->k != s2->k)
+			 memcmp(s1->target, s2->target, VARSIZE(s1->target)) != 0 ||
+			 s1->k != s2->k || s1->jaccard != s2->jaccard)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("target and k must be the same for every row of crm.profile_candidates")));
@@ -913,7 +949,10 @@ profile_candidates_combinefn(PG_FUNCTION_ARGS)
 		SimAccEntry *e1 = simacc_insert(s1->acc, e->key, &found);
 
 		if (!found)
+		{
 			e1->acc = 0.0;
+			e1->size = e->size;
+		}
 		e1->acc += e->acc;
 	}
 	PG_RETURN_POINTER(s1);
@@ -929,12 +968,13 @@ profile_candidates_serialfn(PG_FUNCTION_ARGS)
 	SimAccEntry *e;
 
 	(void) SimProfileAggContext(fcinfo, "profile_candidates_serialfn");
-	if ((Size) st->acc->members > (MaxAllocSize - VARSIZE(st->target) - 64) / 12)
+	if ((Size) st->acc->members > (MaxAllocSize - VARSIZE(st->target) - 64) / 20)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("profile_candidates state too large to send to a parallel worker")));
 	pq_begintypsend(&buf);
 	pq_sendbyte(&buf, SIM_CANDIDATE_STATE_FORMAT);
+	pq_sendbyte(&buf, st->jaccard ? 1 : 0);
 	pq_sendint32(&buf, st->k);
 	pq_sendint32(&buf, VARSIZE(st->target));
 	pq_sendbytes(&buf, (char *) st->target, VARSIZE(st->target));
@@ -944,6 +984,7 @@ profile_candidates_serialfn(PG_FUNCTION_ARGS)
 	{
 		pq_sendint32(&buf, e->key);
 		pq_sendfloat8(&buf, e->acc);
+		pq_sendfloat8(&buf, e->size);
 	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
@@ -958,6 +999,7 @@ profile_candidates_deserialfn(PG_FUNCTION_ARGS)
 	SimCandState *st;
 	SimProfile *target;
 	int			format;
+	int			jaccard;
 	int32		k;
 	int32		tsize;
 	int64		n,
@@ -969,6 +1011,11 @@ profile_candidates_deserialfn(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("unsupported profile_candidates state format %d", format)));
+	jaccard = pq_getmsgbyte(&buf);
+	if (jaccard != 0 && jaccard != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid profile_candidates state: bad metric %d", jaccard)));
 	k = pq_getmsgint(&buf, 4);
 	tsize = pq_getmsgint(&buf, 4);
 	if (tsize < (int32) offsetof(SimProfile, items) || tsize > buf.len - buf.cursor)
@@ -983,9 +1030,9 @@ profile_candidates_deserialfn(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid profile_candidates state: bad target")));
 	SimProfileValidate(target);
-	st = SimCandStateCreate(aggctx, target, k);
+	st = SimCandStateCreate(aggctx, target, k, jaccard == 1);
 	n = pq_getmsgint64(&buf);
-	if (n < 0 || n > (int64) (buf.len - buf.cursor) / 12)
+	if (n < 0 || n > (int64) (buf.len - buf.cursor) / 20)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid profile_candidates state: " INT64_FORMAT " candidates", n)));
@@ -994,17 +1041,28 @@ profile_candidates_deserialfn(PG_FUNCTION_ARGS)
 		bool		found;
 		int32		key = pq_getmsgint(&buf, 4);
 		double		acc = pq_getmsgfloat8(&buf);
+		double		size = pq_getmsgfloat8(&buf);
 		SimAccEntry *e;
 
-		if (isnan(acc) || isinf(acc))
+		if (isnan(acc) || isinf(acc) || isnan(size) || isinf(size))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 					 errmsg("invalid profile_candidates state: bad sum")));
 		e = simacc_insert(st->acc, key, &found);
 		e->acc = found ? e->acc + acc : acc;
+		e->size = size;
 	}
 	pq_getmsgend(&buf);
 	PG_RETURN_POINTER(st);
+}
+
+static int
+SimInt32Cmp(const void *a, const void *b)
+{
+	int32		x = *(const int32 *) a;
+	int32		y = *(const int32 *) b;
+
+	return (x > y) - (x < y);
 }
 
 static int
@@ -1016,10 +1074,21 @@ SimDoubleDescCmp(const void *a, const void *b)
 	return (x < y) - (x > y);
 }
 
+/* The similarity of a candidate to the target from its accumulated entry. */
+static inline double
+SimCandValue(const SimCandState *st, const SimAccEntry *e)
+{
+	if (!st->jaccard)
+		return e->acc;
+	/* the same single division as crm.profile_jaccard: exact ties stay ties */
+	return e->acc / ((double) st->target->n + e->size - e->acc);
+}
+
 /*
- * Final: the candidates whose accumulated cosine is within the error margin
- * of the k-th largest, in id order.  Ranking them with crm.profile_cosine
- * gives the exact top k (see the README).  State left untouched.
+ * Final: the candidates whose similarity is within the error margin of the
+ * k-th largest (cosine: accumulated from float4 weights; Jaccard: exact, no
+ * margin), in id order.  Ranking them with crm.profile_cosine or
+ * crm.profile_jaccard gives the exact top k.  State left untouched.
  */
 Datum
 profile_candidates_finalfn(PG_FUNCTION_ARGS)
@@ -1033,8 +1102,6 @@ profile_candidates_finalfn(PG_FUNCTION_ARGS)
 				m = 0;
 	Datum	   *out;
 	int32	   *ids;
-	double	   *sims;
-	int64		i;
 
 	(void) SimProfileAggContext(fcinfo, "profile_candidates_finalfn");
 	st = PG_ARGISNULL(0) ? NULL : (SimCandState *) PG_GETARG_POINTER(0);
@@ -1043,38 +1110,32 @@ profile_candidates_finalfn(PG_FUNCTION_ARGS)
 	vals = palloc(Max(st->acc->members, 1) * sizeof(double));
 	simacc_start_iterate(st->acc, &it);
 	while ((e = simacc_iterate(st->acc, &it)) != NULL)
-		if (e->acc > 0.0)
-			vals[n++] = e->acc;
+	{
+		double		v = SimCandValue(st, e);
+
+		if (v > 0.0)
+			vals[n++] = v;
+	}
 	if (n > st->k)
 	{
 		/* the k-th largest value: a partial sort would do, qsort is simple */
 		qsort(vals, n, sizeof(double), SimDoubleDescCmp);
-		kth = vals[st->k - 1] - SIM_CANDIDATE_MARGIN;
+		kth = vals[st->k - 1] - (st->jaccard ? 0.0 : SIM_CANDIDATE_MARGIN);
 	}
 	else
 		kth = 0.0;
 	ids = palloc(Max(n, 1) * sizeof(int32));
-	sims = palloc(Max(n, 1) * sizeof(double));
 	simacc_start_iterate(st->acc, &it);
 	while ((e = simacc_iterate(st->acc, &it)) != NULL)
-		if (e->acc > 0.0 && e->acc >= kth)
-		{
-			ids[m] = e->key;
-			sims[m] = e->acc;
-			m++;
-		}
-	out = palloc(Max(m, 1) * sizeof(Datum));
 	{
-		SimPair    *pairs = palloc(Max(m, 1) * sizeof(SimPair));
+		double		v = SimCandValue(st, e);
 
-		for (i = 0; i < m; i++)
-		{
-			pairs[i].item = ids[i];
-			pairs[i].w = sims[i];
-		}
-		qsort(pairs, m, sizeof(SimPair), SimPairCmp);	/* by id: deterministic */
-		for (i = 0; i < m; i++)
-			out[i] = Int32GetDatum(pairs[i].item);
+		if (v > 0.0 && v >= kth)
+			ids[m++] = e->key;
 	}
+	qsort(ids, m, sizeof(int32), SimInt32Cmp);	/* by id: deterministic */
+	out = palloc(Max(m, 1) * sizeof(Datum));
+	for (n = 0; n < m; n++)
+		out[n] = Int32GetDatum(ids[n]);
 	PG_RETURN_ARRAYTYPE_P(construct_array(out, (int) m, INT4OID, 4, true, TYPALIGN_INT));
 }
