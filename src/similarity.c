@@ -239,6 +239,7 @@ SimParseMetric(FunctionCallInfo fcinfo, int argno)
 	return SIM_COSINE;			/* keep compiler quiet */
 }
 
+/* An integer argument that must be at least 1 (k, neighbors). */
 static int32
 SimParsePositive(FunctionCallInfo fcinfo, int argno, const char *name)
 {
@@ -257,6 +258,7 @@ SimParsePositive(FunctionCallInfo fcinfo, int argno, const char *name)
 	return v;
 }
 
+/* A text argument that must not be NULL. */
 static char *
 SimParseText(FunctionCallInfo fcinfo, int argno, const char *name, const char *hint)
 {
@@ -357,6 +359,7 @@ SimDictSort(SimData *d, SimDict *dict)
 	return map;
 }
 
+/* Order sparse entries by column. */
 static int
 SimEntryCmp(const void *a, const void *b)
 {
@@ -671,6 +674,7 @@ SimHeapOffer(SimHit *heap, int *n, int cap, SimHit h)
 	heap[i] = h;
 }
 
+/* Order hits best first (qsort comparator of SimBetter). */
 static int
 SimHitCmp(const void *a, const void *b)
 {

@@ -70,6 +70,7 @@ PG_FUNCTION_INFO_V1(purchase_profile_serialfn);
 PG_FUNCTION_INFO_V1(purchase_profile_deserialfn);
 PG_FUNCTION_INFO_V1(purchase_profile_finalfn);
 
+/* Order (item, weight) pairs by item. */
 static int
 SimPairCmp(const void *a, const void *b)
 {
@@ -91,6 +92,7 @@ SimCheckWeight(double w, int32 item)
 				 errhint("Filter out returns and cancellations (for example WHERE quantity > 0).")));
 }
 
+/* Error out when a profile would hold too many items. */
 static inline void
 SimCheckCount(int64 n)
 {
@@ -523,6 +525,7 @@ SimProfileAggContext(FunctionCallInfo fcinfo, const char *fn)
 	return aggctx;
 }
 
+/* A new empty purchase_profile state with room for cap pairs. */
 static SimProfileState *
 SimProfileStateCreate(MemoryContext aggctx, int64 cap)
 {
@@ -787,6 +790,7 @@ PG_FUNCTION_INFO_V1(profile_candidates_serialfn);
 PG_FUNCTION_INFO_V1(profile_candidates_deserialfn);
 PG_FUNCTION_INFO_V1(profile_candidates_finalfn);
 
+/* A new candidates state: the target scaled to unit length, an empty table. */
 static SimCandState *
 SimCandStateCreate(MemoryContext aggctx, const SimProfile *target, int32 k, bool jaccard)
 {
@@ -1056,6 +1060,7 @@ profile_candidates_deserialfn(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(st);
 }
 
+/* Order int32 values ascending. */
 static int
 SimInt32Cmp(const void *a, const void *b)
 {
@@ -1065,6 +1070,7 @@ SimInt32Cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Order doubles descending. */
 static int
 SimDoubleDescCmp(const void *a, const void *b)
 {

@@ -9,8 +9,8 @@
 #      CSV transfer is not counted) and plain SQL (self-join on items, window
 #      top k; on the 2M-line set measured on 1% of the customers and scaled up)
 #   3. one customer's top 10 among 1M stored profiles (times BENCH_SCALE):
-#      posting lists + crm.profile_candidates, vs the GIN && candidate scan
-#      and vs a full scan, median and worst of 20 customers
+#      posting lists + crm.profile_candidates (cosine; and _jaccard), vs the
+#      GIN && candidate scan and vs a full scan, median and worst of 20 customers
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -116,7 +116,7 @@ nprof=$(awk -v s="$BENCH_SCALE" 'BEGIN {printf "%d", 1000000 * s}')
 start=$(date +%s)
 bench_psql <<SQL
 SET client_min_messages = warning;
-DROP TABLE IF EXISTS bench_profiles, bench_postings;
+DROP TABLE IF EXISTS bench_profiles, bench_postings, bench_postings_jac;
 -- 20 purchases per customer over 10k items, skewed as above
 CREATE TABLE bench_profiles AS
 SELECT c AS customer_id,
@@ -131,6 +131,13 @@ SELECT e.item, crm.purchase_profile(s.customer_id, e.w) AS postings
 FROM bench_profiles s, unnest(crm.profile_items(crm.profile_unit(s.p)), crm.profile_weights(crm.profile_unit(s.p))) AS e(item, w)
 GROUP BY e.item;
 ALTER TABLE bench_postings ADD PRIMARY KEY (item);
+-- for Jaccard: item -> (customer -> that customer's number of items)
+CREATE TABLE bench_postings_jac AS
+SELECT e.item, crm.purchase_profile(s.customer_id, crm.profile_size(s.p)) AS postings
+FROM bench_profiles s, unnest(crm.profile_items(s.p)) AS e(item)
+GROUP BY e.item;
+ALTER TABLE bench_postings_jac ADD PRIMARY KEY (item);
+VACUUM ANALYZE bench_postings_jac;
 VACUUM ANALYZE bench_profiles;
 VACUUM ANALYZE bench_postings;
 SQL
@@ -164,9 +171,25 @@ full=$(BENCH_RUNS=1 bench_ms "SET max_parallel_workers_per_gather = 0;
 SELECT s.customer_id, crm.profile_cosine(s.p, t.p) AS similarity
 FROM bench_profiles s, (SELECT p FROM bench_profiles WHERE customer_id = 48272 OFFSET 0) t
 WHERE s.customer_id <> 48272 ORDER BY similarity DESC, s.customer_id LIMIT 10")
+fastj=$(lookup_stats "PREPARE lookup(int) AS
+WITH t AS MATERIALIZED (SELECT p FROM bench_profiles WHERE customer_id = \$1),
+cand AS (SELECT unnest(crm.profile_candidates_jaccard(t.p, x.item, x.postings, 10 + 1)) AS customer_id
+         FROM t, bench_postings_jac x WHERE x.item = ANY (crm.profile_items(t.p)))
+SELECT s.customer_id, crm.profile_jaccard(s.p, t.p) AS similarity
+FROM cand JOIN bench_profiles s USING (customer_id), t
+WHERE s.customer_id <> \$1 ORDER BY similarity DESC, s.customer_id LIMIT 10;")
+ginj=$(lookup_stats "PREPARE lookup(int) AS
+SELECT s.customer_id, crm.profile_jaccard(s.p, t.p) AS similarity
+FROM bench_profiles s, (SELECT p FROM bench_profiles WHERE customer_id = \$1 OFFSET 0) t
+WHERE crm.profile_items(s.p) && crm.profile_items(t.p) AND s.customer_id <> \$1
+ORDER BY similarity DESC, s.customer_id LIMIT 10;")
+read -r fastj_med fastj_max <<<"$fastj"
+read -r ginj_med ginj_max <<<"$ginj"
 read -r fast_med fast_max <<<"$fast"
 read -r gin_med gin_max <<<"$gin"
 echo "  posting lists: median $fast_med ms, worst $fast_max ms of 20 customers;  GIN &&: median $gin_med ms, worst $gin_max ms;  full scan: $full ms"
 bench_line "top 10 of $nprof stored profiles (median)" "$fast_med" "$gin_med" "baseline: GIN && candidates (exact too)"
 bench_line "top 10 of $nprof profiles (worst of 20)" "$fast_max" "$full" "baseline: full scan"
-bench_psql -c "DROP TABLE bench_profiles, bench_postings"
+echo "  jaccard: posting lists: median $fastj_med ms, worst $fastj_max ms;  GIN &&: median $ginj_med ms, worst $ginj_max ms"
+bench_line "jaccard top 10 of $nprof profiles (median)" "$fastj_med" "$ginj_med" "baseline: GIN && candidates (exact too)"
+bench_psql -c "DROP TABLE bench_profiles, bench_postings, bench_postings_jac"
