@@ -10,11 +10,16 @@
  * sparsevec without the dimension.  The comparisons are merge joins of the
  * two sorted item lists, computed in double precision.
  *
- * For interactive lookups, crm.profile_items(profile) returns the item ids as
- * an int4[]: a GIN expression index on it (the built-in array_ops) finds the
- * profiles that share at least one item with a given one (&&), which are
- * exactly those with a similarity above 0, so ranking these candidates gives
- * the exact top k without scanning the table.
+ * For interactive lookups there are two exact routes.  crm.profile_items
+ * returns the item ids as an int4[]: a GIN expression index on it (the
+ * built-in array_ops) finds the profiles that share an item with a given one
+ * (&&), which are exactly those with a similarity above 0.  Faster with
+ * popular items, posting lists (item -> customer -> unit weight, or ->
+ * profile size for Jaccard) under a B-tree are read only for the target's
+ * items: crm.profile_candidates sums the cosines (the row-by-row sparse
+ * product of similarity.c, for one row) and keeps the customers within a
+ * proven error bound of the k-th best, and crm.profile_cosine ranks these
+ * few exactly; crm.profile_candidates_jaccard counts shared items, exactly.
  */
 #include "postgres.h"
 
