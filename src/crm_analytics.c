@@ -23,6 +23,7 @@ _PG_init(void)
 {
 	KmeansDefineGUCs();
 	BasketDefineGUCs();
+	SimilarityDefineGUCs();
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("crm_analytics");
 #else
