@@ -51,8 +51,13 @@
 #define CLV_MAX_PATTERNS		20000000
 #define CLV_MAX_ITER			2000
 #define CLV_MAX_HORIZON_MONTHS	1200
-/* A log-parameter beyond this means the fit ran off to a boundary. */
-#define CLV_MAX_LOG_PARAM		30.0
+/*
+ * A parameter beyond 10^+-6 on the fit's scale (largest T or spend 10) means
+ * the likelihood has no interior maximum: the fit ran off to a boundary.
+ */
+#define CLV_MAX_LOG_PARAM		13.815510557964274
+/* The objective refuses parameters beyond 10^+-13. */
+#define CLV_DOMAIN_LOG_PARAM	30.0
 
 typedef enum ClvModelKind
 {
@@ -532,14 +537,21 @@ ClvFitDataBuild(const ClvFitState *state)
 	}
 	d->group_start[d->ngroups] = (int) n;
 	d->penalizer = state->penalizer;
-	/* lifetimes' _scale_time: the largest T becomes 10 */
-	d->scale = (state->kind != CLV_GAMMA && tmax > 0.0) ? 10.0 / tmax : 1.0;
-	if (d->scale != 1.0)
+
+	/*
+	 * lifetimes' _scale_time: the largest T becomes 10.  Gamma-Gamma spend is
+	 * scaled the same way (largest mean spend 10), so that the parameters
+	 * are of order 1 whatever the time unit or currency.
+	 */
+	if (state->kind == CLV_GAMMA)
 		for (i = 0; i < n; i++)
-		{
-			d->tx[i] *= d->scale;
-			d->t[i] *= d->scale;
-		}
+			tmax = Max(tmax, d->tx[i]);
+	d->scale = tmax > 0.0 ? 10.0 / tmax : 1.0;
+	for (i = 0; i < n; i++)
+	{
+		d->tx[i] *= d->scale;
+		d->t[i] *= d->scale;
+	}
 	pfree(all);
 	return d;
 }
@@ -779,7 +791,7 @@ ClvObjective(const double *logpar, double *grad, void *arg)
 
 	for (i = 0; i < np; i++)
 	{
-		if (!(fabs(logpar[i]) <= CLV_MAX_LOG_PARAM + 10))
+		if (!(fabs(logpar[i]) <= CLV_DOMAIN_LOG_PARAM))
 			return NAN;
 		par[i] = exp(logpar[i]);
 		pen += par[i] * par[i];
@@ -853,7 +865,7 @@ ClvFitModel(const ClvFitState *state, ClvFit *fit)
 	if (!res.converged)
 	{
 		/* polish with the simplex method, then try the gradient again */
-		res = CrmNelderMead(ClvObjective, d, np, logpar, 0.5, 20 * CLV_MAX_ITER, 1e-10, 1e-14);
+		res = CrmNelderMead(ClvObjective, d, np, logpar, 0.5, CLV_MAX_ITER, 1e-10, 1e-14);
 		iterations += res.iterations;
 		res = CrmBfgsMinimize(ClvObjective, d, np, logpar, analytic, CLV_MAX_ITER,
 							  analytic ? 1e-9 : 1e-7);
@@ -867,17 +879,19 @@ ClvFitModel(const ClvFitState *state, ClvFit *fit)
 			fit->converged = false;
 		fit->par[i] = exp(logpar[i]);
 	}
-	/* back to the caller's time unit: rates scale with time */
-	if (state->kind != CLV_GAMMA)
+	/* back to the caller's time unit (alpha, beta) or currency (v) */
+	if (state->kind == CLV_GAMMA)
+		fit->par[2] /= d->scale;
+	else
 	{
 		fit->par[1] /= d->scale;
 		if (state->kind == CLV_PARETO)
 			fit->par[3] /= d->scale;
-		for (i = 0; i < d->n; i++)
-		{
-			d->tx[i] /= d->scale;
-			d->t[i] /= d->scale;
-		}
+	}
+	for (i = 0; i < d->n; i++)
+	{
+		d->tx[i] /= d->scale;
+		d->t[i] /= d->scale;
 	}
 	switch (state->kind)
 	{
@@ -903,7 +917,7 @@ ClvFitModel(const ClvFitState *state, ClvFit *fit)
 				(errmsg("the %s fit did not converge", ClvModelName(state->kind)),
 				 errdetail("The parameters reached after %d iterations are returned with converged = false.",
 						   iterations),
-				 errhint("Check the input, or pass a penalizer such as 0.01 to keep the parameters finite.")));
+				 errhint("The data may not determine every parameter (for example when no customer seems to drop out); a penalizer such as 0.01 can keep them finite.")));
 }
 
 /* Build the model composite: parameters, log-likelihood, customers, iterations, converged. */
