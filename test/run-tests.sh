@@ -6,6 +6,7 @@
 #
 #   test/run-tests.sh              everything
 #   test/run-tests.sh rfm 010      only tests whose name contains one of the words
+#   CRM_TEST_VERBOSE=1 test/run-tests.sh   also print the output of passing test scripts
 set -uo pipefail
 . "$(dirname "$0")/lib/common.sh"
 cd "$CRM_ROOT" || exit 2
@@ -60,7 +61,7 @@ for t in test/t/*.sh; do
 	name=$(basename "$t" .sh)
 	selected "$name" || continue
 	db="t_$(echo "$name" | tr -c 'a-zA-Z0-9_\n' '_')"
-	psql -X -q -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
+	psql -X -q -c "CREATE DATABASE $db" >/dev/null
 	psql -X -q -d "$db" -c "CREATE EXTENSION crm_analytics" >/dev/null
 	scratch=$(mktemp -d "$CRM_TMP/t.XXXXXX")
 	chmod 777 "$scratch"
@@ -70,6 +71,7 @@ for t in test/t/*.sh; do
 	secs=$(( $(date +%s) - start ))
 	if [ $rc -eq 0 ]; then
 		printf 'test %-40s ... ok       %4ss\n' "$name" "$secs"; passed=$((passed + 1))
+		[ "${CRM_TEST_VERBOSE:-0}" = 1 ] && sed 's/^/    | /' "$scratch/log"
 	elif [ $rc -eq 77 ]; then
 		printf 'test %-40s ... skipped  (%s)\n' "$name" "$(tail -n 1 "$scratch/log")"; skipped=$((skipped + 1))
 	else

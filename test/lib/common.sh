@@ -105,6 +105,7 @@ shared_buffers = 256MB
 work_mem = 64MB
 maintenance_work_mem = 256MB
 max_parallel_workers_per_gather = 2
+jit = off
 max_wal_size = 4GB
 log_min_messages = warning
 lc_messages = 'C'
