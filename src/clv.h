@@ -31,14 +31,18 @@ typedef struct CrmOptimResult
 /*
  * Quasi-Newton minimisation (BFGS with a backtracking line search).  When
  * has_gradient is false the gradient is taken by central differences.
- * x holds the start on entry and the solution on return.
+ * x holds the start on entry and the solution on return.  Both minimisers
+ * give up (converged = false) as soon as a coordinate leaves [-bound, bound]:
+ * the minimum is then at infinity, and following it further only costs time.
  */
 extern CrmOptimResult CrmBfgsMinimize(CrmObjective fn, void *arg, int n, double *x,
-									  bool has_gradient, int max_iter, double gtol);
+									  bool has_gradient, int max_iter, double gtol,
+									  double bound);
 
 /* Nelder-Mead simplex minimisation, used as a fallback and to polish. */
 extern CrmOptimResult CrmNelderMead(CrmObjective fn, void *arg, int n, double *x,
-									double step, int max_iter, double xtol, double ftol);
+									double step, int max_iter, double xtol, double ftol,
+									double bound);
 
 /* Length of a time unit in days (clv.c). */
 extern double ClvUnitDays(const Interval *unit);

@@ -49,14 +49,17 @@
 #define CLV_FIT_FORMAT			1
 /* Distinct patterns one fit state may hold (32 bytes each when serialized). */
 #define CLV_MAX_PATTERNS		20000000
-#define CLV_MAX_ITER			2000
+/* Iteration limits of BFGS and of the Nelder-Mead fallback. */
+#define CLV_MAX_ITER			300
+#define CLV_MAX_NM_ITER			1000
 #define CLV_MAX_HORIZON_MONTHS	1200
 /*
  * A parameter beyond 10^+-6 on the fit's scale (largest T or spend 10) means
  * the likelihood has no interior maximum: the fit ran off to a boundary.
  */
 #define CLV_MAX_LOG_PARAM		13.815510557964274
-/* The objective refuses parameters beyond 10^+-13. */
+/* The search stops beyond 10^+-8, and the objective refuses 10^+-13. */
+#define CLV_BOUND_LOG_PARAM		18.420680743952367
 #define CLV_DOMAIN_LOG_PARAM	30.0
 
 typedef enum ClvModelKind
@@ -611,6 +614,9 @@ BgnbdLogLik(const ClvFitData *d, const double *par, double *grad)
 			double		A3 = -rx * lT;
 			double		term;
 
+			if ((i & 0xFFFF) == 0xFFFF)
+				CHECK_FOR_INTERRUPTS();
+
 			wsum += w;
 			if (x > 0)
 			{
@@ -724,6 +730,9 @@ ParetoLogLik(const ClvFitData *d, const double *par)
 		bool		ok;
 		double		l = ParetoLogLik1(par, d->x[i], d->tx[i], d->t[i], lgr, &ok);
 
+		if ((i & 0x3FFF) == 0x3FFF)
+			CHECK_FOR_INTERRUPTS();
+
 		if (!ok || !isfinite(l))
 			return NAN;
 		ll += d->w[i] * l;
@@ -754,6 +763,9 @@ GammaLogLik(const ClvFitData *d, const double *par, double *grad)
 		double		lxmv = log(x * m + v);
 		double		lm = log(m),
 					lx = log(x);
+
+		if ((i & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
 
 		ll += w * (lgamma(px + q) - lgamma(px) - lgq + q * lv + (px - 1.0) * lm +
 				   px * lx - (px + q) * lxmv);
@@ -816,6 +828,24 @@ ClvObjective(const double *logpar, double *grad, void *arg)
 	return -ll / d->total + d->penalizer * pen;
 }
 
+static const char *const ClvParamNames[3][4] = {
+	{"r", "alpha", "a", "b"},
+	{"r", "alpha", "s", "beta"},
+	{"p", "q", "v", NULL},
+};
+
+/* Has the search run off towards a boundary of the parameter space? */
+static bool
+ClvAtBoundary(const double *logpar, int np)
+{
+	int			i;
+
+	for (i = 0; i < np; i++)
+		if (!(fabs(logpar[i]) < CLV_MAX_LOG_PARAM))
+			return true;
+	return false;
+}
+
 /* Result of a fit, in the model's time unit. */
 typedef struct ClvFit
 {
@@ -840,7 +870,8 @@ ClvFitModel(const ClvFitState *state, ClvFit *fit)
 	bool		analytic = state->kind != CLV_PARETO;
 	CrmOptimResult res;
 	int			i,
-				iterations;
+				iterations,
+				boundary = -1;
 
 	for (i = 0; i < d->n; i++)
 		repeat += d->x[i] * d->w[i];
@@ -860,23 +891,31 @@ ClvFitModel(const ClvFitState *state, ClvFit *fit)
 	for (i = 0; i < np; i++)
 		logpar[i] = 0.1;
 	res = CrmBfgsMinimize(ClvObjective, d, np, logpar, analytic, CLV_MAX_ITER,
-						  analytic ? 1e-9 : 1e-7);
+						  analytic ? 1e-9 : 1e-7, CLV_BOUND_LOG_PARAM);
 	iterations = res.iterations;
-	if (!res.converged)
+	if (!res.converged && !ClvAtBoundary(logpar, np))
 	{
 		/* polish with the simplex method, then try the gradient again */
-		res = CrmNelderMead(ClvObjective, d, np, logpar, 0.5, CLV_MAX_ITER, 1e-10, 1e-14);
+		res = CrmNelderMead(ClvObjective, d, np, logpar, 0.5, CLV_MAX_NM_ITER, 1e-10, 1e-14,
+							CLV_BOUND_LOG_PARAM);
 		iterations += res.iterations;
-		res = CrmBfgsMinimize(ClvObjective, d, np, logpar, analytic, CLV_MAX_ITER,
-							  analytic ? 1e-9 : 1e-7);
-		iterations += res.iterations;
+		if (!ClvAtBoundary(logpar, np))
+		{
+			res = CrmBfgsMinimize(ClvObjective, d, np, logpar, analytic, CLV_MAX_ITER,
+								  analytic ? 1e-9 : 1e-7, CLV_BOUND_LOG_PARAM);
+			iterations += res.iterations;
+		}
 	}
 
 	fit->converged = res.converged && isfinite(res.f);
 	for (i = 0; i < np; i++)
 	{
 		if (!(fabs(logpar[i]) < CLV_MAX_LOG_PARAM))
+		{
 			fit->converged = false;
+			if (boundary < 0)
+				boundary = i;
+		}
 		fit->par[i] = exp(logpar[i]);
 	}
 	/* back to the caller's time unit (alpha, beta) or currency (v) */
@@ -915,8 +954,11 @@ ClvFitModel(const ClvFitState *state, ClvFit *fit)
 	if (!fit->converged)
 		ereport(WARNING,
 				(errmsg("the %s fit did not converge", ClvModelName(state->kind)),
-				 errdetail("The parameters reached after %d iterations are returned with converged = false.",
-						   iterations),
+				 boundary >= 0 ?
+				 errdetail("The likelihood grows as %s goes to %s; the parameters where the search stopped are returned with converged = false.",
+						   ClvParamNames[state->kind == CLV_BGNBD ? 0 : state->kind == CLV_PARETO ? 1 : 2][boundary],
+						   logpar[boundary] > 0 ? "infinity" : "zero") :
+				 errdetail("The search did not meet its convergence test; its last parameters are returned with converged = false."),
 				 errhint("The data may not determine every parameter (for example when no customer seems to drop out); a penalizer such as 0.01 can keep them finite.")));
 }
 
@@ -976,12 +1018,6 @@ gammagamma_fit_finalfn(PG_FUNCTION_ARGS)
 }
 
 /* ---------- predictions ---------- */
-
-static const char *const ClvParamNames[3][4] = {
-	{"r", "alpha", "a", "b"},
-	{"r", "alpha", "s", "beta"},
-	{"p", "q", "v", NULL},
-};
 
 /* Read and check the parameters of a model composite. */
 static void

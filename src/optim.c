@@ -25,6 +25,18 @@
 /* Step of the central-difference gradient. */
 #define CRM_NUMGRAD_STEP		1e-5
 
+/* Has a coordinate left [-bound, bound]? */
+static inline bool
+CrmOutOfBounds(const double *x, int n, double bound)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if (!(fabs(x[i]) <= bound))
+			return true;
+	return false;
+}
+
 /* Objective and gradient, by central differences when there is no analytic one. */
 static double
 CrmEval(CrmObjective fn, void *arg, int n, const double *x, double *grad,
@@ -63,7 +75,7 @@ CrmEval(CrmObjective fn, void *arg, int n, const double *x, double *grad,
 /* BFGS minimisation; see clv.h. */
 CrmOptimResult
 CrmBfgsMinimize(CrmObjective fn, void *arg, int n, double *x,
-				bool has_gradient, int max_iter, double gtol)
+				bool has_gradient, int max_iter, double gtol, double bound)
 {
 	CrmOptimResult res = {0};
 	double		H[CRM_OPTIM_MAX_PARAMS][CRM_OPTIM_MAX_PARAMS];
@@ -163,6 +175,8 @@ CrmBfgsMinimize(CrmObjective fn, void *arg, int n, double *x,
 		memcpy(x, xn, n * sizeof(double));
 		memcpy(g, gn, n * sizeof(double));
 		f = fn_new;
+		if (CrmOutOfBounds(x, n, bound))
+			break;
 		if (stalls >= 3)
 		{
 			res.converged = gmax < 100 * gtol;
@@ -195,7 +209,7 @@ CrmBfgsMinimize(CrmObjective fn, void *arg, int n, double *x,
 /* Nelder-Mead minimisation; see clv.h. */
 CrmOptimResult
 CrmNelderMead(CrmObjective fn, void *arg, int n, double *x,
-			  double step, int max_iter, double xtol, double ftol)
+			  double step, int max_iter, double xtol, double ftol, double bound)
 {
 	CrmOptimResult res = {0};
 	double		simplex[CRM_OPTIM_MAX_PARAMS + 1][CRM_OPTIM_MAX_PARAMS];
@@ -248,6 +262,8 @@ CrmNelderMead(CrmObjective fn, void *arg, int n, double *x,
 			res.converged = true;
 			break;
 		}
+		if (CrmOutOfBounds(simplex[best], n, bound))
+			break;
 
 		for (j = 0; j < n; j++)
 		{
