@@ -48,7 +48,7 @@
 
 #define CLV_FIT_FORMAT			1
 /* Distinct patterns one fit state may hold (32 bytes each when serialized). */
-#define CLV_MAX_PATTERNS		20000000
+#define CLV_MAX_PATTERNS		10000000
 /* Iteration limits of BFGS and of the Nelder-Mead fallback. */
 #define CLV_MAX_ITER			300
 #define CLV_MAX_NM_ITER			1000
@@ -106,6 +106,20 @@ typedef struct ClvFitData
 	double		total;			/* customers */
 	double		scale;			/* time multiplier used during the fit */
 	double		penalizer;
+
+	/*
+	 * Times take few distinct values (whole days in some unit), so BG/NBD
+	 * computes log(alpha + time) and 1 / (alpha + time) once per distinct
+	 * time and evaluation: times[] holds them, ti[] and ri[] index T and
+	 * recency of each pattern, and lt[], it[] are the per-evaluation tables.
+	 * ntimes = 0 when the tables are not built.
+	 */
+	int			ntimes;
+	double	   *times;
+	int		   *ti;
+	int		   *ri;
+	double	   *lt;
+	double	   *it;
 } ClvFitData;
 
 PG_FUNCTION_INFO_V1(bgnbd_fit_transfn);
@@ -504,6 +518,67 @@ ClvPatternCmp(const void *a, const void *b)
 	return 0;
 }
 
+static int
+ClvDoubleCmp(const void *a, const void *b)
+{
+	double		x = *(const double *) a;
+	double		y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* Index of v in the sorted distinct values vals[0 .. n). */
+static int
+ClvFindTime(const double *vals, int n, double v)
+{
+	int			lo = 0,
+				hi = n - 1;
+
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (vals[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	Assert(vals[lo] == v);
+	return lo;
+}
+
+/* Build the distinct-time tables of the patterns (see ClvFitData). */
+static void
+ClvFitDataTimes(ClvFitData *d)
+{
+	int			n = d->n;
+	int			i,
+				m = 0;
+
+	d->times = palloc(Max(2 * n, 1) * sizeof(double));
+	for (i = 0; i < n; i++)
+	{
+		d->times[2 * i] = d->t[i];
+		d->times[2 * i + 1] = d->tx[i];
+	}
+	qsort(d->times, 2 * n, sizeof(double), ClvDoubleCmp);
+	for (i = 0; i < 2 * n; i++)
+		if (m == 0 || d->times[i] != d->times[m - 1])
+			d->times[m++] = d->times[i];
+	d->ntimes = m;
+	d->ti = palloc(Max(n, 1) * sizeof(int));
+	d->ri = palloc(Max(n, 1) * sizeof(int));
+	for (i = 0; i < n; i++)
+	{
+		d->ti[i] = ClvFindTime(d->times, m, d->t[i]);
+		d->ri[i] = ClvFindTime(d->times, m, d->tx[i]);
+		if ((i & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
+	}
+	d->lt = palloc(Max(m, 1) * sizeof(double));
+	d->it = palloc(Max(m, 1) * sizeof(double));
+}
+
 /* The patterns of a state as sorted arrays (the state is untouched). */
 static ClvFitData *
 ClvFitDataBuild(const ClvFitState *state)
@@ -556,6 +631,8 @@ ClvFitDataBuild(const ClvFitState *state)
 		d->t[i] *= d->scale;
 	}
 	pfree(all);
+	if (state->kind == CLV_BGNBD)
+		ClvFitDataTimes(d);
 	return d;
 }
 
@@ -575,10 +652,12 @@ BgnbdLogLik(const ClvFitData *d, const double *par, double *grad)
 	double		lgr = lgamma(r),
 				lgab = lgamma(a + b),
 				lgb = lgamma(b),
-				la = log(alpha);
+				la = log(alpha),
+				loga = log(a);
 	double		psr = 0,
 				psab = 0,
 				psb = 0;
+	bool		tables = d->ntimes > 0;
 	int			k;
 
 	if (grad)
@@ -587,17 +666,24 @@ BgnbdLogLik(const ClvFitData *d, const double *par, double *grad)
 		psab = CrmDigamma(a + b);
 		psb = CrmDigamma(b);
 	}
+	if (tables)
+		for (k = 0; k < d->ntimes; k++)
+		{
+			d->lt[k] = log(alpha + d->times[k]);
+			d->it[k] = 1.0 / (alpha + d->times[k]);
+		}
 	for (k = 0; k < d->ngroups; k++)
 	{
 		int			i;
 		double		x = d->x[d->group_start[k]];
 		double		rx = r + x;
 		double		c = lgamma(rx) - lgr + r * la + lgab + lgamma(b + x) - lgb - lgamma(a + b + x);
-		double		l4 = x > 0 ? log(a) - log(b + x - 1) : 0.0;
+		double		l4 = x > 0 ? loga - log(b + x - 1) : 0.0;
 		double		dr = 0,
 					da = 0,
 					db = 0;
-		double		wsum = 0.0;
+		double		wsum = 0.0,
+					sw4 = 0.0;	/* sum of w * w4: the dropout share */
 
 		if (grad)
 		{
@@ -610,51 +696,58 @@ BgnbdLogLik(const ClvFitData *d, const double *par, double *grad)
 		for (i = d->group_start[k]; i < d->group_start[k + 1]; i++)
 		{
 			double		w = d->w[i];
-			double		lT = log(alpha + d->t[i]);
-			double		A3 = -rx * lT;
-			double		term;
+			double		lT,
+						iT;
 
 			if ((i & 0xFFFF) == 0xFFFF)
 				CHECK_FOR_INTERRUPTS();
-
+			if (tables)
+			{
+				lT = d->lt[d->ti[i]];
+				iT = d->it[d->ti[i]];
+			}
+			else
+			{
+				lT = log(alpha + d->t[i]);
+				iT = 1.0 / (alpha + d->t[i]);
+			}
 			wsum += w;
 			if (x > 0)
 			{
-				double		lR = log(alpha + d->tx[i]);
-				double		A4 = l4 - rx * lR;
-				double		m = Max(A3, A4);
-				double		e3 = exp(A3 - m),
-							e4 = exp(A4 - m);
-				double		w3 = e3 / (e3 + e4),
-							w4 = 1.0 - w3;
+				double		lR = tables ? d->lt[d->ri[i]] : log(alpha + d->tx[i]);
+				double		iR = tables ? d->it[d->ri[i]] : 1.0 / (alpha + d->tx[i]);
 
-				term = m + log(e3 + e4);
+				/* log(exp(A3) + exp(A4)), A3 = -rx lT, A4 = l4 - rx lR */
+				double		diff = l4 - rx * (lR - lT);	/* A4 - A3 */
+				double		e = exp(-fabs(diff));
+				double		w4 = diff > 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+				double		w3 = 1.0 - w4;
+
+				ll += w * (-rx * lT + Max(diff, 0.0) + log(1.0 + e));
 				if (grad)
 				{
 					g[0] -= w * (w3 * lT + w4 * lR);
-					g[1] -= w * rx * (w3 / (alpha + d->t[i]) + w4 / (alpha + d->tx[i]));
-					g[2] += w * w4 / a;
-					g[3] -= w * w4 / (b + x - 1);
+					g[1] -= w * rx * (w3 * iT + w4 * iR);
+					sw4 += w * w4;
 				}
 			}
 			else
 			{
-				term = A3;
+				ll -= w * rx * lT;
 				if (grad)
 				{
 					g[0] -= w * lT;
-					g[1] -= w * rx / (alpha + d->t[i]);
+					g[1] -= w * rx * iT;
 				}
 			}
-			ll += w * term;
 		}
 		ll += wsum * c;
 		if (grad)
 		{
 			g[0] += wsum * dr;
 			g[1] += wsum * r / alpha;
-			g[2] += wsum * da;
-			g[3] += wsum * db;
+			g[2] += wsum * da + sw4 / a;
+			g[3] += wsum * db - (x > 0 ? sw4 / (b + x - 1) : 0.0);
 		}
 	}
 	if (grad)
@@ -932,6 +1025,7 @@ ClvFitModel(const ClvFitState *state, ClvFit *fit)
 		d->tx[i] /= d->scale;
 		d->t[i] /= d->scale;
 	}
+	d->ntimes = 0;				/* the time tables hold scaled times */
 	switch (state->kind)
 	{
 		case CLV_BGNBD:
