@@ -20,6 +20,9 @@
  */
 typedef double (*CrmObjective) (const double *x, double *grad, void *arg);
 
+/* The same with the Hessian too (n x n, row-major) when hess is not NULL. */
+typedef double (*CrmObjectiveHess) (const double *x, double *grad, double *hess, void *arg);
+
 typedef struct CrmOptimResult
 {
 	double		f;				/* objective at the solution */
@@ -39,6 +42,13 @@ extern CrmOptimResult CrmBfgsMinimize(CrmObjective fn, void *arg, int n, double 
 									  bool has_gradient, int max_iter, double gtol,
 									  double bound);
 
+/*
+ * Damped Newton minimisation (Levenberg-style diagonal shift when the
+ * Hessian is not positive definite, backtracking line search).
+ */
+extern CrmOptimResult CrmNewtonMinimize(CrmObjectiveHess fn, void *arg, int n, double *x,
+										int max_iter, double gtol, double bound);
+
 /* Nelder-Mead simplex minimisation, used as a fallback and to polish. */
 extern CrmOptimResult CrmNelderMead(CrmObjective fn, void *arg, int n, double *x,
 									double step, int max_iter, double xtol, double ftol,
@@ -49,6 +59,7 @@ extern double ClvUnitDays(const Interval *unit);
 
 /* Special functions (specfun.c). */
 extern double CrmDigamma(double x);
+extern double CrmTrigamma(double x);
 extern double CrmLogHyp2f1(double a, double b, double c, double z, bool *ok);
 extern double CrmLogHyp2f1Ap1(double a, double b, double z, bool *ok);
 extern double CrmLogAddExp(double a, double b);

@@ -39,7 +39,6 @@
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
-#include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
@@ -83,14 +82,53 @@ typedef struct ClvPattern
 	int64		count;
 } ClvPattern;
 
-/* Aggregate state of the fit aggregates. */
+/*
+ * Aggregate state of the fit aggregates.  Rows are appended to an array;
+ * when it is full it is sorted and equal patterns are merged (compaction),
+ * and it only grows when that leaves it more than half full.  So the state
+ * stays within twice the number of distinct patterns, rows are added
+ * without random memory access, and the final function needs the sorted
+ * order anyway (it makes every sum, and so the fit, independent of the row
+ * order and of the parallel plan).
+ */
 typedef struct ClvFitState
 {
 	char		kind;			/* ClvModelKind */
 	double		penalizer;
 	int64		customers;
-	HTAB	   *patterns;
+	int32		n;				/* patterns used */
+	int32		nsorted;		/* items[0 .. nsorted) sorted and distinct */
+	int32		capacity;
+	ClvPattern *items;
 } ClvFitState;
+
+static inline int
+ClvPatternCmp(const void *a, const void *b)
+{
+	const ClvPatternKey *ka = &((const ClvPattern *) a)->key;
+	const ClvPatternKey *kb = &((const ClvPattern *) b)->key;
+
+	if (ka->x != kb->x)
+		return ka->x < kb->x ? -1 : 1;
+	if (ka->tx != kb->tx)
+		return ka->tx < kb->tx ? -1 : 1;
+	if (ka->t != kb->t)
+		return ka->t < kb->t ? -1 : 1;
+	return 0;
+}
+
+#if PG_VERSION_NUM >= 140000
+/* clv_sort_patterns(): qsort specialised for ClvPattern (lib/sort_template.h) */
+#define ST_SORT			clv_sort_patterns
+#define ST_ELEMENT_TYPE	ClvPattern
+#define ST_COMPARE(a, b)	ClvPatternCmp(a, b)
+#define ST_SCOPE		static
+#define ST_DECLARE
+#define ST_DEFINE
+#include "lib/sort_template.h"
+#else
+#define clv_sort_patterns(a, n) qsort(a, n, sizeof(ClvPattern), ClvPatternCmp)
+#endif
 
 /* Patterns as arrays for the likelihood, sorted by frequency. */
 typedef struct ClvFitData
@@ -251,46 +289,64 @@ ClvFitAggContext(FunctionCallInfo fcinfo, const char *fn)
 }
 
 static ClvFitState *
-ClvFitStateCreate(MemoryContext aggctx, char kind, double penalizer)
+ClvFitStateCreate(MemoryContext aggctx, char kind, double penalizer, int32 capacity)
 {
 	ClvFitState *state = MemoryContextAllocZero(aggctx, sizeof(ClvFitState));
-	HASHCTL		ctl;
 
 	state->kind = kind;
 	state->penalizer = penalizer;
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(ClvPatternKey);
-	ctl.entrysize = sizeof(ClvPattern);
-	ctl.hcxt = aggctx;
-	state->patterns = hash_create("crm clv fit patterns", 256, &ctl,
-								  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	state->capacity = Max(capacity, 64);
+	state->items = MemoryContextAlloc(aggctx, state->capacity * sizeof(ClvPattern));
 	return state;
+}
+
+/* Sort the patterns and merge equal ones (the state means the same). */
+static void
+ClvFitCompact(ClvFitState *state)
+{
+	int32		i,
+				out = 0;
+
+	if (state->nsorted == state->n)
+		return;
+	CHECK_FOR_INTERRUPTS();
+	clv_sort_patterns(state->items, state->n);
+	for (i = 0; i < state->n; i++)
+	{
+		if (out > 0 && ClvPatternCmp(&state->items[out - 1], &state->items[i]) == 0)
+			state->items[out - 1].count += state->items[i].count;
+		else
+			state->items[out++] = state->items[i];
+	}
+	state->n = state->nsorted = out;
 }
 
 /* Count customers with pattern (x, tx, t). */
 static void
 ClvFitAdd(ClvFitState *state, double x, double tx, double t, int64 count)
 {
-	ClvPatternKey key;
 	ClvPattern *p;
-	bool		found;
 
-	memset(&key, 0, sizeof(key));
-	key.x = x + 0.0;			/* -0 and 0 are one key */
-	key.tx = tx + 0.0;
-	key.t = t + 0.0;
-	p = hash_search(state->patterns, &key, HASH_ENTER, &found);
-	if (!found)
+	if (state->n == state->capacity)
 	{
-		p->count = 0;
-		if (hash_get_num_entries(state->patterns) > CLV_MAX_PATTERNS)
+		ClvFitCompact(state);
+		if (state->n >= CLV_MAX_PATTERNS)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("too many distinct customer patterns for a %s fit", ClvModelName(state->kind)),
 					 errdetail("The limit is %d distinct input rows.", CLV_MAX_PATTERNS),
 					 errhint("Round recency and t, for example to whole days of the model's time unit.")));
+		if (state->n > state->capacity / 2)
+		{
+			state->capacity = Min((int64) state->capacity * 2, 2 * (int64) CLV_MAX_PATTERNS);
+			state->items = repalloc(state->items, state->capacity * sizeof(ClvPattern));
+		}
 	}
-	p->count += count;
+	p = &state->items[state->n++];
+	p->key.x = x + 0.0;			/* -0 and 0 are one key */
+	p->key.tx = tx + 0.0;
+	p->key.t = t + 0.0;
+	p->count = count;
 	state->customers += count;
 }
 
@@ -314,7 +370,7 @@ ClvFitTrans(FunctionCallInfo fcinfo, char kind, int ndata, const char *fn)
 	if (state == NULL)
 	{
 		ClvCheckPenalizer(pen);
-		state = ClvFitStateCreate(aggctx, kind, pen);
+		state = ClvFitStateCreate(aggctx, kind, pen, 64);
 	}
 	else if (state->penalizer != pen)
 		ereport(ERROR,
@@ -372,9 +428,7 @@ clv_fit_combinefn(PG_FUNCTION_ARGS)
 	MemoryContext aggctx = ClvFitAggContext(fcinfo, "clv_fit_combinefn");
 	ClvFitState *s1 = PG_ARGISNULL(0) ? NULL : (ClvFitState *) PG_GETARG_POINTER(0);
 	ClvFitState *s2 = PG_ARGISNULL(1) ? NULL : (ClvFitState *) PG_GETARG_POINTER(1);
-	HASH_SEQ_STATUS seq;
-	ClvPattern *p;
-	long		i = 0;
+	int32		i;
 
 	if (s2 == NULL)
 	{
@@ -383,7 +437,14 @@ clv_fit_combinefn(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(s1);
 	}
 	if (s1 == NULL)
-		s1 = ClvFitStateCreate(aggctx, s2->kind, s2->penalizer);
+	{
+		s1 = ClvFitStateCreate(aggctx, s2->kind, s2->penalizer, s2->n);
+		memcpy(s1->items, s2->items, s2->n * sizeof(ClvPattern));
+		s1->n = s2->n;
+		s1->nsorted = s2->nsorted;
+		s1->customers = s2->customers;
+		PG_RETURN_POINTER(s1);
+	}
 	else
 	{
 		if (s1->kind != s2->kind)
@@ -393,11 +454,12 @@ clv_fit_combinefn(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("penalizer must be the same for every row")));
 	}
-	hash_seq_init(&seq, s2->patterns);
-	while ((p = hash_seq_search(&seq)) != NULL)
+	for (i = 0; i < s2->n; i++)
 	{
+		const ClvPattern *p = &s2->items[i];
+
 		ClvFitAdd(s1, p->key.x, p->key.tx, p->key.t, p->count);
-		if ((++i & 0xFFFF) == 0)
+		if ((i & 0xFFFF) == 0xFFFF)
 			CHECK_FOR_INTERRUPTS();
 	}
 	PG_RETURN_POINTER(s1);
@@ -409,21 +471,21 @@ clv_fit_serialfn(PG_FUNCTION_ARGS)
 {
 	ClvFitState *state = (ClvFitState *) PG_GETARG_POINTER(0);
 	StringInfoData buf;
-	HASH_SEQ_STATUS seq;
-	ClvPattern *p;
-	long		n;
+	int32		i;
 
 	(void) ClvFitAggContext(fcinfo, "clv_fit_serialfn");
-	n = hash_get_num_entries(state->patterns);
+	/* merging equal patterns does not change what the state means */
+	ClvFitCompact(state);
 	pq_begintypsend(&buf);
 	pq_sendbyte(&buf, CLV_FIT_FORMAT);
 	pq_sendbyte(&buf, state->kind);
 	pq_sendfloat8(&buf, state->penalizer);
 	pq_sendint64(&buf, state->customers);
-	pq_sendint32(&buf, (int32) n);
-	hash_seq_init(&seq, state->patterns);
-	while ((p = hash_seq_search(&seq)) != NULL)
+	pq_sendint32(&buf, state->n);
+	for (i = 0; i < state->n; i++)
 	{
+		const ClvPattern *p = &state->items[i];
+
 		pq_sendfloat8(&buf, p->key.x);
 		pq_sendfloat8(&buf, p->key.tx);
 		pq_sendfloat8(&buf, p->key.t);
@@ -467,7 +529,7 @@ clv_fit_deserialfn(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid pattern count %d in fit state", n)));
-	state = ClvFitStateCreate(aggctx, kind, pen);
+	state = ClvFitStateCreate(aggctx, kind, pen, n);
 	for (i = 0; i < n; i++)
 	{
 		double		x = pq_getmsgfloat8(&buf);
@@ -491,9 +553,14 @@ clv_fit_deserialfn(PG_FUNCTION_ARGS)
 					 errmsg("invalid customer count in fit state")));
 		total += count;
 		ClvFitAdd(state, x, tx, t, count);
+		/* serialized states are compacted: strictly increasing patterns */
+		if (i > 0 && ClvPatternCmp(&state->items[i - 1], &state->items[i]) >= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("unsorted patterns in fit state")));
 	}
-	if (total != customers || state->customers != customers ||
-		hash_get_num_entries(state->patterns) != n)
+	state->nsorted = state->n;
+	if (total != customers || state->customers != customers || state->n != n)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("inconsistent fit state")));
@@ -503,21 +570,17 @@ clv_fit_deserialfn(PG_FUNCTION_ARGS)
 
 /* ---------- likelihoods ---------- */
 
-static int
-ClvPatternCmp(const void *a, const void *b)
-{
-	const ClvPatternKey *ka = &((const ClvPattern *) a)->key;
-	const ClvPatternKey *kb = &((const ClvPattern *) b)->key;
 
-	if (ka->x != kb->x)
-		return ka->x < kb->x ? -1 : 1;
-	if (ka->tx != kb->tx)
-		return ka->tx < kb->tx ? -1 : 1;
-	if (ka->t != kb->t)
-		return ka->t < kb->t ? -1 : 1;
-	return 0;
-}
-
+#if PG_VERSION_NUM >= 140000
+/* clv_sort_doubles(): qsort specialised for doubles (no NaN here) */
+#define ST_SORT			clv_sort_doubles
+#define ST_ELEMENT_TYPE	double
+#define ST_COMPARE(a, b)	((*(a) > *(b)) - (*(a) < *(b)))
+#define ST_SCOPE		static
+#define ST_DECLARE
+#define ST_DEFINE
+#include "lib/sort_template.h"
+#else
 static int
 ClvDoubleCmp(const void *a, const void *b)
 {
@@ -526,6 +589,8 @@ ClvDoubleCmp(const void *a, const void *b)
 
 	return (x > y) - (x < y);
 }
+#define clv_sort_doubles(a, n) qsort(a, n, sizeof(double), ClvDoubleCmp)
+#endif
 
 /* Index of v in the sorted distinct values vals[0 .. n). */
 static int
@@ -561,7 +626,7 @@ ClvFitDataTimes(ClvFitData *d)
 		d->times[2 * i] = d->t[i];
 		d->times[2 * i + 1] = d->tx[i];
 	}
-	qsort(d->times, 2 * n, sizeof(double), ClvDoubleCmp);
+	clv_sort_doubles(d->times, 2 * n);
 	for (i = 0; i < 2 * n; i++)
 		if (m == 0 || d->times[i] != d->times[m - 1])
 			d->times[m++] = d->times[i];
@@ -584,17 +649,18 @@ static ClvFitData *
 ClvFitDataBuild(const ClvFitState *state)
 {
 	ClvFitData *d = palloc0(sizeof(ClvFitData));
-	long		n = hash_get_num_entries(state->patterns);
-	ClvPattern *all = palloc(Max(n, 1) * sizeof(ClvPattern));
-	HASH_SEQ_STATUS seq;
-	ClvPattern *p;
-	long		i = 0;
+	ClvFitState copy = *state;
+	ClvPattern *all;
+	int32		n;
+	int32		i;
 	double		tmax = 0.0;
 
-	hash_seq_init(&seq, state->patterns);
-	while ((p = hash_seq_search(&seq)) != NULL)
-		all[i++] = *p;
-	qsort(all, n, sizeof(ClvPattern), ClvPatternCmp);
+	/* compact a copy: the final function leaves the state as it is */
+	copy.items = palloc(Max(state->n, 1) * sizeof(ClvPattern));
+	memcpy(copy.items, state->items, state->n * sizeof(ClvPattern));
+	ClvFitCompact(&copy);
+	all = copy.items;
+	n = copy.n;
 	d->kind = state->kind;
 	d->n = (int) n;
 	d->x = palloc(Max(n, 1) * sizeof(double));
@@ -638,10 +704,13 @@ ClvFitDataBuild(const ClvFitState *state)
 
 /*
  * BG/NBD log-likelihood (FHL 2005, eq. 6) summed over the patterns, and its
- * gradient with respect to (r, alpha, a, b) when grad is not NULL.
+ * gradient (when grad is not NULL) and Hessian (when hess is not NULL, a
+ * 4 x 4 row-major matrix; needs grad) with respect to (r, alpha, a, b).
+ * Per customer LL = c(x) + logsumexp(A3, A4), so the Hessian of the second
+ * part is w3 H(A3) + w4 H(A4) + w3 w4 (dA3 - dA4)(dA3 - dA4)'.
  */
 static double
-BgnbdLogLik(const ClvFitData *d, const double *par, double *grad)
+BgnbdLogLik(const ClvFitData *d, const double *par, double *grad, double *hess)
 {
 	double		r = par[0],
 				alpha = par[1],
@@ -656,7 +725,11 @@ BgnbdLogLik(const ClvFitData *d, const double *par, double *grad)
 				loga = log(a);
 	double		psr = 0,
 				psab = 0,
-				psb = 0;
+				psb = 0,
+				tgr = 0,
+				tgab = 0,
+				tgb = 0;
+	double		h[4][4] = {{0}};
 	bool		tables = d->ntimes > 0;
 	int			k;
 
@@ -665,6 +738,12 @@ BgnbdLogLik(const ClvFitData *d, const double *par, double *grad)
 		psr = CrmDigamma(r);
 		psab = CrmDigamma(a + b);
 		psb = CrmDigamma(b);
+	}
+	if (hess)
+	{
+		tgr = CrmTrigamma(r);
+		tgab = CrmTrigamma(a + b);
+		tgb = CrmTrigamma(b);
 	}
 	if (tables)
 		for (k = 0; k < d->ntimes; k++)
@@ -684,6 +763,14 @@ BgnbdLogLik(const ClvFitData *d, const double *par, double *grad)
 					db = 0;
 		double		wsum = 0.0,
 					sw4 = 0.0;	/* sum of w * w4: the dropout share */
+		double		h_ra = 0.0,	/* sums for the Hessian */
+					h_aa = 0.0,
+					q0 = 0.0,
+					q1 = 0.0,
+					q2 = 0.0,
+					q11 = 0.0,
+					q12 = 0.0,
+					q22 = 0.0;
 
 		if (grad)
 		{
@@ -730,6 +817,21 @@ BgnbdLogLik(const ClvFitData *d, const double *par, double *grad)
 					g[1] -= w * rx * (w3 * iT + w4 * iR);
 					sw4 += w * w4;
 				}
+				if (hess)
+				{
+					double		q = w * w3 * w4;
+					double		d1 = lR - lT;
+					double		d2 = rx * (iR - iT);
+
+					h_ra -= w * (w3 * iT + w4 * iR);
+					h_aa += w * rx * (w3 * iT * iT + w4 * iR * iR);
+					q0 += q;
+					q1 += q * d1;
+					q2 += q * d2;
+					q11 += q * d1 * d1;
+					q12 += q * d1 * d2;
+					q22 += q * d2 * d2;
+				}
 			}
 			else
 			{
@@ -738,6 +840,11 @@ BgnbdLogLik(const ClvFitData *d, const double *par, double *grad)
 				{
 					g[0] -= w * lT;
 					g[1] -= w * rx * iT;
+				}
+				if (hess)
+				{
+					h_ra -= w * iT;
+					h_aa += w * rx * iT * iT;
 				}
 			}
 		}
@@ -749,9 +856,48 @@ BgnbdLogLik(const ClvFitData *d, const double *par, double *grad)
 			g[2] += wsum * da + sw4 / a;
 			g[3] += wsum * db - (x > 0 ? sw4 / (b + x - 1) : 0.0);
 		}
+		if (hess)
+		{
+			double		tabx = CrmTrigamma(a + b + x);
+			double		ia = 1.0 / a;
+			double		ib = x > 0 ? 1.0 / (b + x - 1) : 0.0;
+
+			/* c(x) */
+			h[0][0] += wsum * (CrmTrigamma(rx) - tgr);
+			h[0][1] += wsum / alpha;
+			h[1][1] -= wsum * r / (alpha * alpha);
+			h[2][2] += wsum * (tgab - tabx);
+			h[2][3] += wsum * (tgab - tabx);
+			h[3][3] += wsum * (tgab + CrmTrigamma(b + x) - tgb - tabx);
+			/* w3 H(A3) + w4 H(A4) */
+			h[0][1] += h_ra;
+			h[1][1] += h_aa;
+			h[2][2] -= sw4 * ia * ia;
+			h[3][3] += sw4 * ib * ib;
+			/* w3 w4 (dA3 - dA4)(dA3 - dA4)', dA3 - dA4 = (d1, d2, -1/a, 1/(b+x-1)) */
+			h[0][0] += q11;
+			h[0][1] += q12;
+			h[1][1] += q22;
+			h[0][2] -= q1 * ia;
+			h[0][3] += q1 * ib;
+			h[1][2] -= q2 * ia;
+			h[1][3] += q2 * ib;
+			h[2][2] += q0 * ia * ia;
+			h[2][3] -= q0 * ia * ib;
+			h[3][3] += q0 * ib * ib;
+		}
 	}
 	if (grad)
 		memcpy(grad, g, sizeof(g));
+	if (hess)
+	{
+		int			i,
+					j;
+
+		for (i = 0; i < 4; i++)
+			for (j = 0; j < 4; j++)
+				hess[i * 4 + j] = i <= j ? h[i][j] : h[j][i];
+	}
 	return ll;
 }
 
@@ -904,7 +1050,7 @@ ClvObjective(const double *logpar, double *grad, void *arg)
 	switch (d->kind)
 	{
 		case CLV_BGNBD:
-			ll = BgnbdLogLik(d, par, grad ? g : NULL);
+			ll = BgnbdLogLik(d, par, grad ? g : NULL, NULL);
 			break;
 		case CLV_PARETO:
 			ll = ParetoLogLik(d, par);
@@ -937,6 +1083,52 @@ ClvAtBoundary(const double *logpar, int np)
 		if (!(fabs(logpar[i]) < CLV_MAX_LOG_PARAM))
 			return true;
 	return false;
+}
+
+/*
+ * BG/NBD objective with its Hessian, in log-parameter space u = log(theta):
+ * df/du_i = theta_i df/dtheta_i and
+ * d2f/du_i du_j = theta_i theta_j d2f/dtheta_i dtheta_j + [i = j] theta_i df/dtheta_i.
+ */
+static double
+ClvObjectiveHess(const double *logpar, double *grad, double *hess, void *arg)
+{
+	const ClvFitData *d = (const ClvFitData *) arg;
+	double		par[4],
+				g[4],
+				h[16];
+	double		ll,
+				pen = 0.0;
+	int			i,
+				j;
+
+	Assert(d->kind == CLV_BGNBD);
+	for (i = 0; i < 4; i++)
+	{
+		if (!(fabs(logpar[i]) <= CLV_DOMAIN_LOG_PARAM))
+			return NAN;
+		par[i] = exp(logpar[i]);
+		pen += par[i] * par[i];
+	}
+	ll = BgnbdLogLik(d, par, g, hess ? h : NULL);
+	if (!isfinite(ll))
+		return NAN;
+	for (i = 0; i < 4; i++)
+		grad[i] = -g[i] * par[i] / d->total + 2.0 * d->penalizer * par[i] * par[i];
+	if (hess)
+		for (i = 0; i < 4; i++)
+			for (j = 0; j < 4; j++)
+			{
+				double		v = par[i] * par[j] * h[i * 4 + j];
+
+				if (i == j)
+					v += par[i] * g[i];
+				hess[i * 4 + j] = -v / d->total +
+					(i == j ? 4.0 * d->penalizer * par[i] * par[i] : 0.0);
+				if (!isfinite(hess[i * 4 + j]))
+					return NAN;
+			}
+	return -ll / d->total + d->penalizer * pen;
 }
 
 /* Result of a fit, in the model's time unit. */
@@ -983,9 +1175,31 @@ ClvFitModel(const ClvFitState *state, ClvFit *fit)
 
 	for (i = 0; i < np; i++)
 		logpar[i] = 0.1;
-	res = CrmBfgsMinimize(ClvObjective, d, np, logpar, analytic, CLV_MAX_ITER,
-						  analytic ? 1e-9 : 1e-7, CLV_BOUND_LOG_PARAM);
-	iterations = res.iterations;
+	if (state->kind == CLV_BGNBD)
+	{
+		res = CrmNewtonMinimize(ClvObjectiveHess, d, np, logpar, CLV_MAX_ITER, 1e-9,
+								CLV_BOUND_LOG_PARAM);
+		iterations = res.iterations;
+		if (!res.converged && !ClvAtBoundary(logpar, np))
+		{
+			/* quasi-Newton from there, then Newton's test of a minimum */
+			res = CrmBfgsMinimize(ClvObjective, d, np, logpar, true, CLV_MAX_ITER,
+								  1e-9, CLV_BOUND_LOG_PARAM);
+			iterations += res.iterations;
+			if (!ClvAtBoundary(logpar, np))
+			{
+				res = CrmNewtonMinimize(ClvObjectiveHess, d, np, logpar, CLV_MAX_ITER, 1e-9,
+										CLV_BOUND_LOG_PARAM);
+				iterations += res.iterations;
+			}
+		}
+	}
+	else
+	{
+		res = CrmBfgsMinimize(ClvObjective, d, np, logpar, analytic, CLV_MAX_ITER,
+							  analytic ? 1e-9 : 1e-7, CLV_BOUND_LOG_PARAM);
+		iterations = res.iterations;
+	}
 	if (!res.converged && !ClvAtBoundary(logpar, np))
 	{
 		/* polish with the simplex method, then try the gradient again */
@@ -1029,7 +1243,7 @@ ClvFitModel(const ClvFitState *state, ClvFit *fit)
 	switch (state->kind)
 	{
 		case CLV_BGNBD:
-			fit->loglik = BgnbdLogLik(d, fit->par, NULL);
+			fit->loglik = BgnbdLogLik(d, fit->par, NULL, NULL);
 			break;
 		case CLV_PARETO:
 			fit->loglik = ParetoLogLik(d, fit->par);
@@ -1429,7 +1643,7 @@ ClvLogLik1(char kind, const double *par, double x, double tx, double T)
 	switch (kind)
 	{
 		case CLV_BGNBD:
-			return BgnbdLogLik(&d, par, NULL);
+			return BgnbdLogLik(&d, par, NULL, NULL);
 		case CLV_PARETO:
 			return ParetoLogLikChecked(par, x, tx, T);
 		default:

@@ -22,6 +22,8 @@
 /* Largest move of any coordinate in one line search (log-parameter units). */
 #define CRM_BFGS_MAX_STEP		5.0
 #define CRM_BFGS_MAX_HALVINGS	60
+/* Newton steps below this (log-parameter units) mean the minimum is reached. */
+#define CRM_NEWTON_XTOL			1e-4
 /* Step of the central-difference gradient. */
 #define CRM_NUMGRAD_STEP		1e-5
 
@@ -343,5 +345,173 @@ CrmNelderMead(CrmObjective fn, void *arg, int n, double *x,
 		res.f = fv[best];
 	}
 	res.iterations = iter;
+	return res;
+}
+
+/* Cholesky solve of A p = b for a symmetric n x n A; false if A is not positive definite. */
+static bool
+CrmCholeskySolve(int n, const double *A, const double *b, double *p)
+{
+	double		L[CRM_OPTIM_MAX_PARAMS][CRM_OPTIM_MAX_PARAMS];
+	double		y[CRM_OPTIM_MAX_PARAMS];
+	int			i,
+				j,
+				k;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j <= i; j++)
+		{
+			double		sum = A[i * n + j];
+
+			for (k = 0; k < j; k++)
+				sum -= L[i][k] * L[j][k];
+			if (i == j)
+			{
+				if (!(sum > 0.0) || !isfinite(sum))
+					return false;
+				L[i][i] = sqrt(sum);
+			}
+			else
+				L[i][j] = sum / L[j][j];
+		}
+	for (i = 0; i < n; i++)
+	{
+		double		sum = b[i];
+
+		for (k = 0; k < i; k++)
+			sum -= L[i][k] * y[k];
+		y[i] = sum / L[i][i];
+	}
+	for (i = n - 1; i >= 0; i--)
+	{
+		double		sum = y[i];
+
+		for (k = i + 1; k < n; k++)
+			sum -= L[k][i] * p[k];
+		p[i] = sum / L[i][i];
+	}
+	return true;
+}
+
+/* Damped Newton minimisation; see clv.h. */
+CrmOptimResult
+CrmNewtonMinimize(CrmObjectiveHess fn, void *arg, int n, double *x,
+				  int max_iter, double gtol, double bound)
+{
+	CrmOptimResult res = {0};
+	double		g[CRM_OPTIM_MAX_PARAMS],
+				gn[CRM_OPTIM_MAX_PARAMS],
+				p[CRM_OPTIM_MAX_PARAMS],
+				xn[CRM_OPTIM_MAX_PARAMS],
+				mg[CRM_OPTIM_MAX_PARAMS];
+	double		H[CRM_OPTIM_MAX_PARAMS * CRM_OPTIM_MAX_PARAMS],
+				Hn[CRM_OPTIM_MAX_PARAMS * CRM_OPTIM_MAX_PARAMS],
+				A[CRM_OPTIM_MAX_PARAMS * CRM_OPTIM_MAX_PARAMS];
+	double		f;
+	int			i,
+				iter;
+	int			stalls = 0;
+	bool		newton_small = false;
+
+	Assert(n > 0 && n <= CRM_OPTIM_MAX_PARAMS);
+	f = fn(x, g, H, arg);
+	res.evaluations = 1;
+	res.f = f;
+	if (!isfinite(f))
+		return res;
+
+	for (iter = 0; iter < max_iter; iter++)
+	{
+		double		gmax = 0.0,
+					hmax = 0.0,
+					mu = 0.0,
+					slope = 0.0,
+					pmax = 0.0,
+					step = 1.0,
+					fn_new = NAN;
+		int			k;
+		bool		solved = false;
+
+		CHECK_FOR_INTERRUPTS();
+		newton_small = false;
+		for (i = 0; i < n; i++)
+		{
+			gmax = Max(gmax, fabs(g[i]));
+			hmax = Max(hmax, fabs(H[i * n + i]));
+			mg[i] = -g[i];
+		}
+		/* shift the diagonal until the system is positive definite and p descends */
+		for (k = 0; k < 60 && !solved; k++)
+		{
+			memcpy(A, H, n * n * sizeof(double));
+			for (i = 0; i < n; i++)
+				A[i * n + i] += mu;
+			if (CrmCholeskySolve(n, A, mg, p))
+			{
+				slope = 0.0;
+				for (i = 0; i < n; i++)
+					slope += p[i] * g[i];
+				solved = slope < 0.0;
+			}
+			if (k == 0)
+			{
+				/* a minimum: tiny gradient, and the Newton step is tiny too */
+				newton_small = solved;
+				for (i = 0; i < n && newton_small; i++)
+					newton_small = fabs(p[i]) < CRM_NEWTON_XTOL;
+			}
+			mu = (mu == 0.0) ? 1e-8 * Max(1.0, hmax) : mu * 10.0;
+		}
+		if (gmax < gtol && (newton_small || gmax == 0.0))
+		{
+			res.converged = true;
+			break;
+		}
+		if (!solved)
+		{
+			for (i = 0; i < n; i++)
+				p[i] = -g[i];
+			slope = 0.0;
+			for (i = 0; i < n; i++)
+				slope -= g[i] * g[i];
+		}
+		for (i = 0; i < n; i++)
+			pmax = Max(pmax, fabs(p[i]));
+		if (pmax > CRM_BFGS_MAX_STEP)
+			step = CRM_BFGS_MAX_STEP / pmax;
+		for (k = 0; k < CRM_BFGS_MAX_HALVINGS; k++)
+		{
+			for (i = 0; i < n; i++)
+				xn[i] = x[i] + step * p[i];
+			fn_new = fn(xn, gn, Hn, arg);
+			res.evaluations++;
+			if (isfinite(fn_new) && fn_new <= f + 1e-4 * step * slope)
+				break;
+			step *= 0.5;
+		}
+		if (k == CRM_BFGS_MAX_HALVINGS)
+		{
+			/* no decrease along p: at the limit of the arithmetic */
+			res.converged = gmax < 100 * gtol && newton_small;
+			break;
+		}
+		if (fabs(f - fn_new) <= 1e-15 * (1.0 + fabs(f)))
+			stalls++;
+		else
+			stalls = 0;
+		memcpy(x, xn, n * sizeof(double));
+		memcpy(g, gn, n * sizeof(double));
+		memcpy(H, Hn, n * n * sizeof(double));
+		f = fn_new;
+		if (CrmOutOfBounds(x, n, bound))
+			break;
+		if (stalls >= 3)
+		{
+			res.converged = gmax < 100 * gtol && newton_small;
+			break;
+		}
+	}
+	res.iterations = iter;
+	res.f = f;
 	return res;
 }

@@ -50,6 +50,28 @@ CrmDigamma(double x)
 	return result;
 }
 
+/* Trigamma function psi'(x) for x > 0: recurrence, then the asymptotic series. */
+double
+CrmTrigamma(double x)
+{
+	double		result = 0.0;
+	double		inv,
+				inv2;
+
+	if (!(x > 0.0) || isinf(x))
+		return isinf(x) ? 0.0 : NAN;
+	while (x < 6.0)
+	{
+		result += 1.0 / (x * x);
+		x += 1.0;
+	}
+	inv = 1.0 / x;
+	inv2 = inv * inv;
+	result += inv + 0.5 * inv2 +
+		inv * inv2 * (1.0 / 6 - inv2 * (1.0 / 30 - inv2 * (1.0 / 42 - inv2 * (1.0 / 30 - inv2 * (5.0 / 66)))));
+	return result;
+}
+
 /* log(exp(a) + exp(b)) without overflow. */
 double
 CrmLogAddExp(double a, double b)
