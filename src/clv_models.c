@@ -48,6 +48,8 @@
 #define CLV_FIT_FORMAT			1
 /* Distinct patterns one fit state may hold (32 bytes each when serialized). */
 #define CLV_MAX_PATTERNS		10000000
+/* Rows a fit state holds before it starts merging equal patterns (128 MB). */
+#define CLV_COMPACT_AT			4194304
 /* Iteration limits of BFGS and of the Nelder-Mead fallback. */
 #define CLV_MAX_ITER			300
 #define CLV_MAX_NM_ITER			1000
@@ -84,10 +86,10 @@ typedef struct ClvPattern
 
 /*
  * Aggregate state of the fit aggregates.  Rows are appended to an array;
- * when it is full it is sorted and equal patterns are merged (compaction),
- * and it only grows when that leaves it more than half full.  So the state
- * stays within twice the number of distinct patterns, rows are added
- * without random memory access, and the final function needs the sorted
+ * beyond CLV_COMPACT_AT rows, a full array is sorted and equal patterns are
+ * merged (compaction), and it only grows when that leaves it more than half
+ * full.  So the state stays within max(CLV_COMPACT_AT, twice the number of
+ * distinct patterns), rows are added without random memory access, and the final function needs the sorted
  * order anyway (it makes every sum, and so the fit, independent of the row
  * order and of the parallel plan).
  */
@@ -158,6 +160,10 @@ typedef struct ClvFitData
 	int		   *ri;
 	double	   *lt;
 	double	   *it;
+	/* Pareto/NBD: log(m + time) and a per-frequency cache of the 2F1 terms */
+	double	   *lm;
+	double	   *cache;
+	int		   *stamp;
 } ClvFitData;
 
 PG_FUNCTION_INFO_V1(bgnbd_fit_transfn);
@@ -327,7 +333,13 @@ ClvFitAdd(ClvFitState *state, double x, double tx, double t, int64 count)
 {
 	ClvPattern *p;
 
-	if (state->n == state->capacity)
+	if (state->n == state->capacity && state->n < CLV_COMPACT_AT)
+	{
+		/* small: just grow; the final sort merges the duplicates */
+		state->capacity = Min((int64) state->capacity * 2, (int64) CLV_COMPACT_AT);
+		state->items = repalloc(state->items, state->capacity * sizeof(ClvPattern));
+	}
+	else if (state->n == state->capacity)
 	{
 		ClvFitCompact(state);
 		if (state->n >= CLV_MAX_PATTERNS)
@@ -642,6 +654,9 @@ ClvFitDataTimes(ClvFitData *d)
 	}
 	d->lt = palloc(Max(m, 1) * sizeof(double));
 	d->it = palloc(Max(m, 1) * sizeof(double));
+	d->lm = palloc(Max(m, 1) * sizeof(double));
+	d->cache = palloc(Max(m, 1) * sizeof(double));
+	d->stamp = palloc(Max(m, 1) * sizeof(int));
 }
 
 /* The patterns of a state as sorted arrays (the state is untouched). */
@@ -697,7 +712,7 @@ ClvFitDataBuild(const ClvFitState *state)
 		d->t[i] *= d->scale;
 	}
 	pfree(all);
-	if (state->kind == CLV_BGNBD)
+	if (state->kind != CLV_GAMMA)
 		ClvFitDataTimes(d);
 	return d;
 }
@@ -956,6 +971,75 @@ ParetoLogLik1(const double *par, double x, double tx, double T, double lgr, bool
 	return A1 + CrmLogAddExp(first, second);
 }
 
+/*
+ * Pareto/NBD log-likelihood with the time tables: the two 2F1 terms of A0
+ * depend on the frequency and one time only, so each is computed once per
+ * (frequency, distinct time) and reused by every pattern that has it.
+ */
+static double
+ParetoLogLikTables(const ClvFitData *d, const double *par)
+{
+	double		r = par[0],
+				alpha = par[1],
+				s = par[2],
+				beta = par[3];
+	double		m = Max(alpha, beta),
+				diff = fabs(alpha - beta);
+	double		lgr = lgamma(r),
+				ls = log(s),
+				base = r * log(alpha) + s * log(beta);
+	double		ll = 0.0;
+	int			k;
+
+	for (k = 0; k < d->ntimes; k++)
+	{
+		d->lt[k] = log(alpha + d->times[k]);
+		d->it[k] = log(beta + d->times[k]);
+		d->lm[k] = log(m + d->times[k]);
+		d->stamp[k] = -1;
+	}
+	for (k = 0; k < d->ngroups; k++)
+	{
+		double		x = d->x[d->group_start[k]];
+		double		a = r + s + x;
+		double		b = alpha < beta ? r + x : s + 1.0;
+		double		A1 = lgamma(r + x) - lgr + base;
+		double		la = log(a);
+		int			i;
+
+		for (i = d->group_start[k]; i < d->group_start[k + 1]; i++)
+		{
+			int			idx[2] = {d->ri[i], d->ti[i]};
+			double		l[2];
+			double		lA0,
+						first;
+			int			j;
+
+			if ((i & 0x3FFF) == 0x3FFF)
+				CHECK_FOR_INTERRUPTS();
+			for (j = 0; j < 2; j++)
+			{
+				int			q = idx[j];
+
+				if (d->stamp[q] != k)
+				{
+					bool		ok;
+
+					d->cache[q] = CrmLogHyp2f1Ap1(a, b, diff / (m + d->times[q]), &ok) - a * d->lm[q];
+					if (!ok)
+						return NAN;
+					d->stamp[q] = k;
+				}
+				l[j] = d->cache[q];
+			}
+			lA0 = l[0] > l[1] ? CrmLogSubExp(l[0], l[1]) : -INFINITY;
+			first = -(r + x) * d->lt[idx[1]] - s * d->it[idx[1]];
+			ll += d->w[i] * (A1 + CrmLogAddExp(first, ls + lA0 - la));
+		}
+	}
+	return isfinite(ll) ? ll : NAN;
+}
+
 /* Pareto/NBD log-likelihood summed over the patterns (NaN when not computable). */
 static double
 ParetoLogLik(const ClvFitData *d, const double *par)
@@ -964,6 +1048,8 @@ ParetoLogLik(const ClvFitData *d, const double *par)
 	double		lgr = lgamma(par[0]);
 	int			i;
 
+	if (d->ntimes > 0)
+		return ParetoLogLikTables(d, par);
 	for (i = 0; i < d->n; i++)
 	{
 		bool		ok;

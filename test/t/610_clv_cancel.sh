@@ -23,7 +23,7 @@ check_cancel "clv_summary over 100M generated orders" 300ms 1500 \
 
 # 500,000 distinct patterns: the scan takes well under a second, the fit much longer
 q -c "CREATE TABLE pats AS
-      SELECT x, CASE WHEN x = 0 THEN 0 ELSE (i % 10007) / 10007.0 * 50 END AS rec, 50 + (i % 101) / 10.0 AS t
+      SELECT x, CASE WHEN x = 0 THEN 0 ELSE (i % 100003) / 100003.0 * 50 END AS rec, 50 + (i % 101) / 10.0 AS t
       FROM (SELECT i, i % 20 AS x FROM generate_series(1, 500000) i) s" || fail=1
 check_cancel "paretonbd_fit on 500,000 distinct patterns" 2s 3500 \
 	"SELECT crm.paretonbd_fit(x, rec, t) FROM pats"
