@@ -21,6 +21,8 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
+	KmeansDefineGUCs();
+	BasketDefineGUCs();
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("crm_analytics");
 #else

@@ -85,4 +85,8 @@ CrmInitReadOnlyStringInfo(StringInfo buf, char *data, int len)
 	buf->cursor = 0;
 }
 
+/* GUCs of each capability, defined from _PG_init */
+extern void KmeansDefineGUCs(void);
+extern void BasketDefineGUCs(void);
+
 #endif							/* CRM_ANALYTICS_H */
