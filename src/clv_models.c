@@ -327,6 +327,18 @@ ClvFitCompact(ClvFitState *state)
 	state->n = state->nsorted = out;
 }
 
+/* Error out when a compacted state holds more distinct patterns than allowed. */
+static void
+ClvCheckPatternCount(const ClvFitState *state)
+{
+	if (state->n > CLV_MAX_PATTERNS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many distinct customer patterns for a %s fit", ClvModelName(state->kind)),
+				 errdetail("The limit is %d distinct input rows.", CLV_MAX_PATTERNS),
+				 errhint("Round recency and t, for example to whole days of the model's time unit.")));
+}
+
 /* Count customers with pattern (x, tx, t). */
 static void
 ClvFitAdd(ClvFitState *state, double x, double tx, double t, int64 count)
@@ -342,12 +354,7 @@ ClvFitAdd(ClvFitState *state, double x, double tx, double t, int64 count)
 	else if (state->n == state->capacity)
 	{
 		ClvFitCompact(state);
-		if (state->n >= CLV_MAX_PATTERNS)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("too many distinct customer patterns for a %s fit", ClvModelName(state->kind)),
-					 errdetail("The limit is %d distinct input rows.", CLV_MAX_PATTERNS),
-					 errhint("Round recency and t, for example to whole days of the model's time unit.")));
+		ClvCheckPatternCount(state);
 		if (state->n > state->capacity / 2)
 		{
 			state->capacity = Min((int64) state->capacity * 2, 2 * (int64) CLV_MAX_PATTERNS);
@@ -488,6 +495,7 @@ clv_fit_serialfn(PG_FUNCTION_ARGS)
 	(void) ClvFitAggContext(fcinfo, "clv_fit_serialfn");
 	/* merging equal patterns does not change what the state means */
 	ClvFitCompact(state);
+	ClvCheckPatternCount(state);
 	pq_begintypsend(&buf);
 	pq_sendbyte(&buf, CLV_FIT_FORMAT);
 	pq_sendbyte(&buf, state->kind);
@@ -674,6 +682,7 @@ ClvFitDataBuild(const ClvFitState *state)
 	copy.items = palloc(Max(state->n, 1) * sizeof(ClvPattern));
 	memcpy(copy.items, state->items, state->n * sizeof(ClvPattern));
 	ClvFitCompact(&copy);
+	ClvCheckPatternCount(&copy);
 	all = copy.items;
 	n = copy.n;
 	d->kind = state->kind;
