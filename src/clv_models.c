@@ -701,7 +701,8 @@ ClvFitDataSubset(const ClvFitData *d, int stride)
 			sub->group_start[sub->ngroups++] = j;
 	}
 	sub->group_start[sub->ngroups] = sub->n;
-	ClvFitDataTimes(sub);
+	if (d->ntimes > 0)
+		ClvFitDataTimes(sub);
 	return sub;
 }
 
@@ -1308,24 +1309,28 @@ ClvFitModel(const ClvFitState *state, ClvFit *fit)
 
 	for (i = 0; i < np; i++)
 		logpar[i] = 0.1;
-	if (state->kind == CLV_BGNBD)
+	if (d->n > 4 * CLV_WARM_PATTERNS)
 	{
-		if (d->n > 4 * CLV_WARM_PATTERNS)
-		{
-			/*
-			 * Warm start: Newton on every k-th pattern first, then on all
-			 * of them from there (a few iterations instead of a dozen).
-			 * The start only changes the path, not the optimum.
-			 */
-			ClvFitData *sub = ClvFitDataSubset(d, d->n / CLV_WARM_PATTERNS);
-			double		sublog[CRM_OPTIM_MAX_PARAMS];
+		/*
+		 * Warm start: fit every k-th pattern first, then all of them from
+		 * there (a few iterations instead of a dozen).  The start only
+		 * changes the path, not the optimum.
+		 */
+		ClvFitData *sub = ClvFitDataSubset(d, d->n / CLV_WARM_PATTERNS);
+		double		sublog[CRM_OPTIM_MAX_PARAMS];
 
-			memcpy(sublog, logpar, sizeof(sublog));
+		memcpy(sublog, logpar, sizeof(sublog));
+		if (state->kind == CLV_BGNBD)
 			res = CrmNewtonMinimize(ClvObjectiveHess, sub, np, sublog, CLV_MAX_ITER, 1e-6,
 									CLV_BOUND_LOG_PARAM);
-			if (res.converged && !ClvAtBoundary(sublog, np))
-				memcpy(logpar, sublog, sizeof(sublog));
-		}
+		else
+			res = CrmBfgsMinimize(ClvObjective, sub, np, sublog, analytic, CLV_MAX_ITER,
+								  1e-6, CLV_BOUND_LOG_PARAM);
+		if (res.converged && !ClvAtBoundary(sublog, np))
+			memcpy(logpar, sublog, sizeof(sublog));
+	}
+	if (state->kind == CLV_BGNBD)
+	{
 		res = CrmNewtonMinimize(ClvObjectiveHess, d, np, logpar, CLV_MAX_ITER, 1e-9,
 								CLV_BOUND_LOG_PARAM);
 		iterations = res.iterations;
@@ -1416,6 +1421,8 @@ ClvFitModel(const ClvFitState *state, ClvFit *fit)
 						   ClvParamNames[state->kind == CLV_BGNBD ? 0 : state->kind == CLV_PARETO ? 1 : 2][boundary],
 						   logpar[boundary] > 0 ? "infinity" : "zero") :
 				 errdetail("The search did not meet its convergence test; its last parameters are returned with converged = false."),
+				 state->kind == CLV_GAMMA ?
+				 errhint("The data may not determine every parameter (for example when every customer's spend has the same distribution); a penalizer such as 0.01 can keep them finite.") :
 				 errhint("The data may not determine every parameter (for example when no customer seems to drop out); a penalizer such as 0.01 can keep them finite.")));
 }
 
