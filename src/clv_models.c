@@ -21,13 +21,17 @@
  * Hardie do, so the state and every likelihood evaluation scale with the
  * number of distinct patterns, not customers.  States combine, serialize and
  * run in parallel.  The final function maximises the log-likelihood over the
- * logarithms of the parameters (BFGS; analytic gradients for BG/NBD and
- * Gamma-Gamma, central differences for Pareto/NBD; Nelder-Mead if BFGS
- * stalls).  As lifetimes does, time is rescaled so that the largest T is 10
- * during the fit, the objective is the mean negative log-likelihood plus
+ * logarithms of the parameters: BG/NBD by Newton's method with the analytic
+ * gradient and Hessian, Gamma-Gamma by BFGS with the analytic gradient,
+ * Pareto/NBD by BFGS with central differences; BFGS and Nelder-Mead are the
+ * fallbacks, and large inputs start from a fit on a sample of the patterns.
+ * As lifetimes does, time is rescaled so that the largest T is 10 during the
+ * fit, the objective is the mean negative log-likelihood plus
  * penalizer * sum(params^2) (penalizer 0 by default), and the start is
  * exp(0.1) for every parameter.  All terms are log-gamma and log-sum-exp
- * forms, so frequencies in the hundreds neither overflow nor cancel.
+ * forms, so frequencies in the hundreds neither overflow nor cancel; the
+ * logarithms of alpha + time (and Pareto/NBD's 2F1 terms) are computed once
+ * per distinct time, since summaries in whole days take few values.
  */
 #include "postgres.h"
 
