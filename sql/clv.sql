@@ -1103,6 +1103,10 @@ SELECT crm.clv_summary(ts, 1::numeric, '2024-01-10', '1 day')
 FROM unnest('{2024-01-01 23:30+00, 2024-01-02 00:30+00}'::timestamptz[]) ts;
 SET TimeZone = 'UTC';
 
+-- months count 30 days: 2024-01-01 .. 2024-03-01 is 60 days = 2 months, .. 2024-03-31 is 3
+SELECT crm.clv_summary(d, 1::numeric, '2024-03-31', '1 mon')
+FROM unnest('{2024-01-01, 2024-01-31, 2024-03-01}'::date[]) d;
+
 -- no rows, or only rows after as_of: NULL
 SELECT crm.clv_summary(ordered_at, amount, '2024-01-31', '1 day') IS NULL AS empty
 FROM orders WHERE false;
@@ -1227,6 +1231,12 @@ SELECT round(sum(crm.gammagamma_expected_value(gg.m, 2, 22.35) *
 				 (crm.bgnbd_expected_purchases(bg.m, i * 4.345, 2, 30.43, 38.86) -
 				  crm.bgnbd_expected_purchases(bg.m, (i - 1) * 4.345, 2, 30.43, 38.86)) / 1.01 ^ i)::numeric, 9) =
 	   round(crm.customer_lifetime_value(bg.m, gg.m, 2, 30.43, 38.86, 22.35, 12, 0.01, '1 week')::numeric, 9) AS same
+FROM bg, gg, generate_series(1, 12) i GROUP BY bg.m, gg.m;
+-- a model in months: one month is one model unit
+SELECT round(sum(crm.gammagamma_expected_value(gg.m, 2, 22.35) *
+				 (crm.bgnbd_expected_purchases(bg.m, i, 2, 30.43, 38.86) -
+				  crm.bgnbd_expected_purchases(bg.m, i - 1, 2, 30.43, 38.86)) / 1.01 ^ i)::numeric, 9) =
+	   round(crm.customer_lifetime_value(bg.m, gg.m, 2, 30.43, 38.86, 22.35, 12, 0.01, '1 mon')::numeric, 9) AS same
 FROM bg, gg, generate_series(1, 12) i GROUP BY bg.m, gg.m;
 -- no months: 0
 SELECT crm.customer_lifetime_value(bg.m, gg.m, 2, 30.43, 38.86, 22.35, 0, 0.01, '1 week') FROM bg, gg;
