@@ -1354,3 +1354,14 @@ SELECT crm.clv_summary('infinity'::timestamptz, 1::numeric, '2024-01-31', '1 day
 SELECT crm.clv_summary(now(), 'NaN'::numeric, 'infinity', '1 day');
 SELECT crm.clv_summary('2024-01-01'::timestamptz, 'Infinity'::float8, '2024-01-31', '1 day');
 SELECT crm.clv_summary(ordered_at, amount, ordered_at, '1 day') FROM orders;
+
+-- crm.gammagamma_log_likelihood: one customer's term of the Gamma-Gamma
+-- likelihood.  Hand-computed for p = 2, q = 3, v = 10, x = 2, zbar = 5:
+--   lnG(7) - lnG(4) - lnG(3) + 3 ln 10 + (4 - 1) ln 5 + 4 ln 2 - 7 ln(2 * 5 + 10)
+SELECT round(crm.gammagamma_log_likelihood(row(2, 3, 10, NULL, NULL, NULL, NULL), 2, 5)::numeric, 10) =
+	   round((ln(720) - ln(6) - ln(2) + 3 * ln(10) + 3 * ln(5) + 4 * ln(2) - 7 * ln(20))::numeric, 10) AS by_hand,
+	   crm.gammagamma_log_likelihood(row(2, 3, 10, NULL, NULL, NULL, NULL), 0, 0) AS one_time_buyer;
+-- summed over the CDNOW repeat customers at the fitted point it is the fit's log-likelihood
+SELECT round(sum(crm.gammagamma_log_likelihood(m, x, zbar))::numeric, 6) = round((m).log_likelihood::numeric, 6) AS same_ll
+FROM gg, cdnow WHERE x > 0 GROUP BY m;
+SELECT crm.gammagamma_log_likelihood(row(2, 3, 10, NULL, NULL, NULL, NULL), 2, -5);
