@@ -24,5 +24,8 @@ bench_ms() {
 # bench_line NAME OURS_MS BASELINE_MS [NOTE]: one result line with the ratio.
 bench_line() {
 	awk -v n="$1" -v o="$2" -v b="$3" -v note="${4:-}" 'BEGIN {
-		printf "%-44s ours %10.1f ms   baseline %10.1f ms   ratio %6.2fx  %s\n", n, o, b, (b > 0 ? o / b : 0), note }'
+		if (b > 0)
+			printf "%-44s ours %10.1f ms   baseline %10.1f ms   ratio %6.2fx  %s\n", n, o, b, o / b, note
+		else
+			printf "%-44s ours %10.1f ms   baseline        n/a      ratio    n/a   %s\n", n, o, note }'
 }
