@@ -59,3 +59,21 @@ GROUP BY t.group_name ORDER BY t.group_name;
 \echo -- Assigning a new customer exactly as training scaled the data (recency 12 days, 9 orders, 1500 spent):
 SELECT crm.closest_centroid(crm.scaler_apply(ARRAY[12, ln(9), ln(1500)], model), centroids) AS segment
 FROM km_scaler, km_model;
+
+\echo -- Segmenting on the profile attributes of the customers (age, income, spending score) instead:
+\echo -- these separate the planted groups almost perfectly (each group falls into one segment):
+CREATE TEMP TABLE km_profile AS
+SELECT customer_id, ARRAY[age, annual_income_k, spending_score]::float8[] AS f FROM crm_demo.customers;
+CREATE TEMP TABLE km_profile_scaler AS SELECT crm.scaler_fit(f) AS model FROM km_profile;
+CREATE TEMP TABLE km_profile_model AS
+SELECT crm.kmeans(crm.scaler_apply(f, model), 4, 42) AS centroids FROM km_profile, km_profile_scaler;
+SELECT t.group_name,
+       count(*) FILTER (WHERE s = 1) AS seg_1, count(*) FILTER (WHERE s = 2) AS seg_2,
+       count(*) FILTER (WHERE s = 3) AS seg_3, count(*) FILTER (WHERE s = 4) AS seg_4
+FROM (SELECT customer_id, crm.closest_centroid(crm.scaler_apply(f, model), centroids) AS s
+      FROM km_profile, km_profile_scaler, km_profile_model) x
+JOIN crm_demo.customer_truth t USING (customer_id)
+GROUP BY t.group_name ORDER BY t.group_name;
+SELECT cl.cluster AS segment, round(cl.centroid[1]::numeric) AS age, round(cl.centroid[2]::numeric) AS income_k,
+       round(cl.centroid[3]::numeric) AS spending_score
+FROM km_profile_model, km_profile_scaler, crm.kmeans_centroids(crm.scaler_inverse(centroids, model)) cl;
