@@ -91,8 +91,9 @@ crm_cluster_start() {
 	trap crm_cluster_stop EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
-	"${runas[@]}" "$bindir/initdb" -D "$CRM_TMP/data" -A trust -U postgres -E UTF8 \
-		--locale=C --no-sync >"$CRM_TMP/initdb.log" 2>&1 ||
+	# the server user may not be able to enter the current directory: run from ours
+	( cd "$CRM_TMP" && "${runas[@]}" "$bindir/initdb" -D "$CRM_TMP/data" -A trust -U postgres -E UTF8 \
+		--locale=C --no-sync >"$CRM_TMP/initdb.log" 2>&1 ) ||
 		{ cat "$CRM_TMP/initdb.log" >&2; crm_die "initdb failed"; }
 	cat >>"$CRM_TMP/data/postgresql.conf" <<CONF
 listen_addresses = ''
@@ -110,7 +111,7 @@ max_wal_size = 4GB
 log_min_messages = warning
 lc_messages = 'C'
 CONF
-	"${runas[@]}" "$bindir/pg_ctl" -D "$CRM_TMP/data" -l "$CRM_TMP/server.log" -w -t 60 start >/dev/null ||
+	( cd "$CRM_TMP" && "${runas[@]}" "$bindir/pg_ctl" -D "$CRM_TMP/data" -l "$CRM_TMP/server.log" -w -t 60 start >/dev/null ) ||
 		{ cat "$CRM_TMP/server.log" >&2; crm_die "the server did not start"; }
 	export PGHOST=$CRM_TMP PGPORT=54329 PGUSER=postgres PGDATABASE=postgres
 	crm_log "throwaway cluster running in $CRM_TMP"
@@ -118,7 +119,7 @@ CONF
 
 crm_cluster_stop() {
 	[ -n "${CRM_TMP:-}" ] && [ -d "$CRM_TMP" ] || return 0
-	"${CRM_RUNAS[@]}" "$CRM_PGBIN/pg_ctl" -D "$CRM_TMP/data" -m immediate -w stop >/dev/null 2>&1 || true
+	( cd "$CRM_TMP" && "${CRM_RUNAS[@]}" "$CRM_PGBIN/pg_ctl" -D "$CRM_TMP/data" -m immediate -w stop >/dev/null 2>&1 ) || true
 	rm -rf "$CRM_TMP"
 	CRM_TMP=
 }
