@@ -80,17 +80,6 @@ PG_FUNCTION_INFO_V1(clv_summary_serialfn);
 PG_FUNCTION_INFO_V1(clv_summary_deserialfn);
 PG_FUNCTION_INFO_V1(clv_summary_finalfn);
 
-/* The aggregate memory context, or an error when not called as an aggregate. */
-static MemoryContext
-ClvAggContext(FunctionCallInfo fcinfo, const char *fn)
-{
-	MemoryContext aggctx;
-
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "%s called in non-aggregate context", fn);
-	return aggctx;
-}
-
 /* Calendar day of a timestamp in the session TimeZone (days since 2000-01-01). */
 static int32
 ClvLocalDay(TimestampTz ts, const char *what)
@@ -297,7 +286,7 @@ ClvSummaryAccumulate(FunctionCallInfo fcinfo, MemoryContext aggctx, char kind,
 Datum
 clv_summary_transfn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = ClvAggContext(fcinfo, "clv_summary_transfn");
+	MemoryContext aggctx = CrmAggContext(fcinfo, "clv_summary_transfn");
 	ClvSummaryState *state;
 	ClvDay	   *d = ClvSummaryAccumulate(fcinfo, aggctx, CLV_NUMERIC, &state);
 
@@ -310,7 +299,7 @@ clv_summary_transfn(PG_FUNCTION_ARGS)
 Datum
 clv_summary_float8_transfn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = ClvAggContext(fcinfo, "clv_summary_float8_transfn");
+	MemoryContext aggctx = CrmAggContext(fcinfo, "clv_summary_float8_transfn");
 	ClvSummaryState *state;
 	ClvDay	   *d = ClvSummaryAccumulate(fcinfo, aggctx, CLV_FLOAT8, &state);
 
@@ -318,12 +307,7 @@ clv_summary_float8_transfn(PG_FUNCTION_ARGS)
 	{
 		float8		amount = PG_GETARG_FLOAT8(2);
 
-		if (isnan(amount) || isinf(amount))
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("amount must be a finite number"),
-					 errdetail("Got %g.", amount),
-					 errhint("Filter out NaN and infinite amounts.")));
+		CrmCheckFiniteAmount(amount);
 		CrmFloatSumAdd(&d->fsum, amount);
 	}
 	PG_RETURN_POINTER(state);
@@ -333,7 +317,7 @@ clv_summary_float8_transfn(PG_FUNCTION_ARGS)
 Datum
 clv_summary_combinefn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = ClvAggContext(fcinfo, "clv_summary_combinefn");
+	MemoryContext aggctx = CrmAggContext(fcinfo, "clv_summary_combinefn");
 	ClvSummaryState *s1 = PG_ARGISNULL(0) ? NULL : (ClvSummaryState *) PG_GETARG_POINTER(0);
 	ClvSummaryState *s2 = PG_ARGISNULL(1) ? NULL : (ClvSummaryState *) PG_GETARG_POINTER(1);
 	int			i;
@@ -374,7 +358,7 @@ clv_summary_combinefn(PG_FUNCTION_ARGS)
 Datum
 clv_summary_serialfn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = ClvAggContext(fcinfo, "clv_summary_serialfn");
+	MemoryContext aggctx = CrmAggContext(fcinfo, "clv_summary_serialfn");
 	ClvSummaryState *state = (ClvSummaryState *) PG_GETARG_POINTER(0);
 	StringInfoData buf;
 	int			i;
@@ -409,7 +393,7 @@ clv_summary_serialfn(PG_FUNCTION_ARGS)
 Datum
 clv_summary_deserialfn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = ClvAggContext(fcinfo, "clv_summary_deserialfn");
+	MemoryContext aggctx = CrmAggContext(fcinfo, "clv_summary_deserialfn");
 	bytea	   *sstate = PG_GETARG_BYTEA_PP(0);
 	StringInfoData buf;
 	ClvSummaryState *state;
@@ -498,7 +482,7 @@ clv_summary_finalfn(PG_FUNCTION_ARGS)
 	double		unit_days,
 				monetary = 0.0;
 
-	(void) ClvAggContext(fcinfo, "clv_summary_finalfn");
+	(void) CrmAggContext(fcinfo, "clv_summary_finalfn");
 	state = PG_ARGISNULL(0) ? NULL : (ClvSummaryState *) PG_GETARG_POINTER(0);
 	if (state == NULL || state->ndays == 0)
 		PG_RETURN_NULL();

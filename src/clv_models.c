@@ -290,16 +290,6 @@ ClvCheckPenalizer(double pen)
 
 /* ---------- fit aggregate state ---------- */
 
-static MemoryContext
-ClvFitAggContext(FunctionCallInfo fcinfo, const char *fn)
-{
-	MemoryContext aggctx;
-
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "%s called in non-aggregate context", fn);
-	return aggctx;
-}
-
 static ClvFitState *
 ClvFitStateCreate(MemoryContext aggctx, char kind, double penalizer, int32 capacity)
 {
@@ -379,7 +369,7 @@ ClvFitAdd(ClvFitState *state, double x, double tx, double t, int64 count)
 static ClvFitState *
 ClvFitTrans(FunctionCallInfo fcinfo, char kind, int ndata, const char *fn)
 {
-	MemoryContext aggctx = ClvFitAggContext(fcinfo, fn);
+	MemoryContext aggctx = CrmAggContext(fcinfo, fn);
 	ClvFitState *state = PG_ARGISNULL(0) ? NULL : (ClvFitState *) PG_GETARG_POINTER(0);
 	double		pen = 0.0;
 	int			i;
@@ -450,7 +440,7 @@ gammagamma_fit_transfn(PG_FUNCTION_ARGS)
 Datum
 clv_fit_combinefn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = ClvFitAggContext(fcinfo, "clv_fit_combinefn");
+	MemoryContext aggctx = CrmAggContext(fcinfo, "clv_fit_combinefn");
 	ClvFitState *s1 = PG_ARGISNULL(0) ? NULL : (ClvFitState *) PG_GETARG_POINTER(0);
 	ClvFitState *s2 = PG_ARGISNULL(1) ? NULL : (ClvFitState *) PG_GETARG_POINTER(1);
 	int32		i;
@@ -498,7 +488,7 @@ clv_fit_serialfn(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 	int32		i;
 
-	(void) ClvFitAggContext(fcinfo, "clv_fit_serialfn");
+	(void) CrmAggContext(fcinfo, "clv_fit_serialfn");
 	/* merging equal patterns does not change what the state means */
 	ClvFitCompact(state);
 	ClvCheckPatternCount(state);
@@ -524,7 +514,7 @@ clv_fit_serialfn(PG_FUNCTION_ARGS)
 Datum
 clv_fit_deserialfn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = ClvFitAggContext(fcinfo, "clv_fit_deserialfn");
+	MemoryContext aggctx = CrmAggContext(fcinfo, "clv_fit_deserialfn");
 	bytea	   *sstate = PG_GETARG_BYTEA_PP(0);
 	StringInfoData buf;
 	ClvFitState *state;
@@ -1442,7 +1432,7 @@ ClvFitResult(FunctionCallInfo fcinfo, char kind)
 	int			np = ClvNumParams(kind);
 	int			i;
 
-	(void) ClvFitAggContext(fcinfo, "clv fit final function");
+	(void) CrmAggContext(fcinfo, "clv fit final function");
 	state = PG_ARGISNULL(0) ? NULL : (ClvFitState *) PG_GETARG_POINTER(0);
 	if (state == NULL || state->customers == 0)
 		ereport(ERROR,

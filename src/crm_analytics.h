@@ -11,6 +11,7 @@
 #include <math.h>
 
 #include "access/tupdesc.h"
+#include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "utils/numeric.h"
 
@@ -74,6 +75,29 @@ extern char *CrmQueryStripped(const char *query);
 extern void CrmCheckColumnType(TupleDesc desc, int attno, const char *fn,
 							   const char *colname, const Oid *allowed,
 							   int nallowed, const char *expected);
+
+/* The aggregate memory context, or an error when not called as an aggregate. */
+static inline MemoryContext
+CrmAggContext(FunctionCallInfo fcinfo, const char *fn)
+{
+	MemoryContext aggctx;
+
+	if (!AggCheckCallContext(fcinfo, &aggctx))
+		elog(ERROR, "%s called in non-aggregate context", fn);
+	return aggctx;
+}
+
+/* A float8 amount must be a finite number. */
+static inline void
+CrmCheckFiniteAmount(double amount)
+{
+	if (isnan(amount) || isinf(amount))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("amount must be a finite number"),
+				 errdetail("Got %g.", amount),
+				 errhint("Filter out NaN and infinite amounts.")));
+}
 
 /* A read-only StringInfo over existing bytes (initReadOnlyStringInfo in 17). */
 static inline void

@@ -206,17 +206,6 @@ KmeansRngBelow(KmeansRng *rng, uint64 n)
 
 /* ---------- argument checks ---------- */
 
-/* The aggregate memory context, or an error when not called as an aggregate. */
-static MemoryContext
-KmeansAggContext(FunctionCallInfo fcinfo, const char *fn)
-{
-	MemoryContext aggctx;
-
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "%s called in non-aggregate context", fn);
-	return aggctx;
-}
-
 /*
  * Check a features array: one dimension, no NULL, finite values.  Returns
  * its length and values.  what names the argument in messages.
@@ -618,7 +607,7 @@ KmeansMerge(KmeansState *s1, const KmeansState *s2, MemoryContext ctx)
 Datum
 kmeans_transfn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = KmeansAggContext(fcinfo, "kmeans_transfn");
+	MemoryContext aggctx = CrmAggContext(fcinfo, "kmeans_transfn");
 	KmeansState *state = PG_ARGISNULL(0) ? NULL : (KmeansState *) PG_GETARG_POINTER(0);
 	int			nargs = PG_NARGS();
 	int32		k;
@@ -695,7 +684,7 @@ KmeansStateCopy(const KmeansState *src, MemoryContext ctx)
 Datum
 kmeans_combinefn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = KmeansAggContext(fcinfo, "kmeans_combinefn");
+	MemoryContext aggctx = CrmAggContext(fcinfo, "kmeans_combinefn");
 	KmeansState *s1 = PG_ARGISNULL(0) ? NULL : (KmeansState *) PG_GETARG_POINTER(0);
 	KmeansState *s2 = PG_ARGISNULL(1) ? NULL : (KmeansState *) PG_GETARG_POINTER(1);
 
@@ -738,7 +727,7 @@ kmeans_serialfn(PG_FUNCTION_ARGS)
 	Size		datalen = (Size) state->npoints * state->dim * sizeof(float8);
 	int			i;
 
-	(void) KmeansAggContext(fcinfo, "kmeans_serialfn");
+	(void) CrmAggContext(fcinfo, "kmeans_serialfn");
 	if (datalen > MaxAllocSize - 1024)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -765,7 +754,7 @@ kmeans_serialfn(PG_FUNCTION_ARGS)
 Datum
 kmeans_deserialfn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = KmeansAggContext(fcinfo, "kmeans_deserialfn");
+	MemoryContext aggctx = CrmAggContext(fcinfo, "kmeans_deserialfn");
 	bytea	   *sstate = PG_GETARG_BYTEA_PP(0);
 	StringInfoData buf;
 	KmeansState *state;
@@ -1379,7 +1368,7 @@ kmeans_finalfn(PG_FUNCTION_ARGS)
 	double	   *best;
 	ArrayType  *result;
 
-	(void) KmeansAggContext(fcinfo, "kmeans_finalfn");
+	(void) CrmAggContext(fcinfo, "kmeans_finalfn");
 	state = PG_ARGISNULL(0) ? NULL : (KmeansState *) PG_GETARG_POINTER(0);
 	if (state == NULL || state->npoints == 0)
 		PG_RETURN_NULL();
@@ -1638,7 +1627,7 @@ ScalerStateCreate(MemoryContext ctx, int d)
 Datum
 scaler_fit_transfn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = KmeansAggContext(fcinfo, "scaler_fit_transfn");
+	MemoryContext aggctx = CrmAggContext(fcinfo, "scaler_fit_transfn");
 	ScalerState *s = PG_ARGISNULL(0) ? NULL : (ScalerState *) PG_GETARG_POINTER(0);
 	const float8 *x;
 	int			d,
@@ -1670,7 +1659,7 @@ scaler_fit_transfn(PG_FUNCTION_ARGS)
 Datum
 scaler_fit_combinefn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = KmeansAggContext(fcinfo, "scaler_fit_combinefn");
+	MemoryContext aggctx = CrmAggContext(fcinfo, "scaler_fit_combinefn");
 	ScalerState *s1 = PG_ARGISNULL(0) ? NULL : (ScalerState *) PG_GETARG_POINTER(0);
 	ScalerState *s2 = PG_ARGISNULL(1) ? NULL : (ScalerState *) PG_GETARG_POINTER(1);
 	int			j;
@@ -1712,7 +1701,7 @@ scaler_fit_serialfn(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 	int			j;
 
-	(void) KmeansAggContext(fcinfo, "scaler_fit_serialfn");
+	(void) CrmAggContext(fcinfo, "scaler_fit_serialfn");
 	pq_begintypsend(&buf);
 	pq_sendbyte(&buf, SCALER_STATE_FORMAT);
 	pq_sendint32(&buf, s->dim);
@@ -1729,7 +1718,7 @@ scaler_fit_serialfn(PG_FUNCTION_ARGS)
 Datum
 scaler_fit_deserialfn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = KmeansAggContext(fcinfo, "scaler_fit_deserialfn");
+	MemoryContext aggctx = CrmAggContext(fcinfo, "scaler_fit_deserialfn");
 	bytea	   *sstate = PG_GETARG_BYTEA_PP(0);
 	StringInfoData buf;
 	ScalerState *s;
@@ -1774,7 +1763,7 @@ scaler_fit_finalfn(PG_FUNCTION_ARGS)
 	double	   *m;
 	int			j;
 
-	(void) KmeansAggContext(fcinfo, "scaler_fit_finalfn");
+	(void) CrmAggContext(fcinfo, "scaler_fit_finalfn");
 	s = PG_ARGISNULL(0) ? NULL : (ScalerState *) PG_GETARG_POINTER(0);
 	if (s == NULL || s->n == 0)
 		PG_RETURN_NULL();

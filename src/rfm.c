@@ -68,17 +68,6 @@ PG_FUNCTION_INFO_V1(rfm_summary_finalfn);
 PG_FUNCTION_INFO_V1(rfm_scores);
 PG_FUNCTION_INFO_V1(rfm_segment);
 
-/* The aggregate memory context, or an error when not called as an aggregate. */
-static MemoryContext
-RfmAggContext(FunctionCallInfo fcinfo, const char *fn)
-{
-	MemoryContext aggctx;
-
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "%s called in non-aggregate context", fn);
-	return aggctx;
-}
-
 /* "Got a and b." for two timestamps (timestamptz_to_str reuses one buffer). */
 static char *
 RfmTwoTimes(TimestampTz a, TimestampTz b)
@@ -165,7 +154,7 @@ RfmAccumulate(FunctionCallInfo fcinfo, MemoryContext aggctx, char kind, RfmState
 Datum
 rfm_summary_transfn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = RfmAggContext(fcinfo, "rfm_summary_transfn");
+	MemoryContext aggctx = CrmAggContext(fcinfo, "rfm_summary_transfn");
 	RfmState   *state;
 
 	if (RfmAccumulate(fcinfo, aggctx, RFM_NUMERIC, &state))
@@ -177,19 +166,14 @@ rfm_summary_transfn(PG_FUNCTION_ARGS)
 Datum
 rfm_summary_float8_transfn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = RfmAggContext(fcinfo, "rfm_summary_float8_transfn");
+	MemoryContext aggctx = CrmAggContext(fcinfo, "rfm_summary_float8_transfn");
 	RfmState   *state;
 
 	if (RfmAccumulate(fcinfo, aggctx, RFM_FLOAT8, &state))
 	{
 		float8		amount = PG_GETARG_FLOAT8(2);
 
-		if (isnan(amount) || isinf(amount))
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("amount must be a finite number"),
-					 errdetail("Got %g.", amount),
-					 errhint("Filter out NaN and infinite amounts.")));
+		CrmCheckFiniteAmount(amount);
 		CrmFloatSumAdd(&state->fsum, amount);
 	}
 	PG_RETURN_POINTER(state);
@@ -199,7 +183,7 @@ rfm_summary_float8_transfn(PG_FUNCTION_ARGS)
 Datum
 rfm_summary_combinefn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = RfmAggContext(fcinfo, "rfm_summary_combinefn");
+	MemoryContext aggctx = CrmAggContext(fcinfo, "rfm_summary_combinefn");
 	RfmState   *s1 = PG_ARGISNULL(0) ? NULL : (RfmState *) PG_GETARG_POINTER(0);
 	RfmState   *s2 = PG_ARGISNULL(1) ? NULL : (RfmState *) PG_GETARG_POINTER(1);
 
@@ -244,7 +228,7 @@ rfm_summary_serialfn(PG_FUNCTION_ARGS)
 	RfmState   *state = (RfmState *) PG_GETARG_POINTER(0);
 	StringInfoData buf;
 
-	(void) RfmAggContext(fcinfo, "rfm_summary_serialfn");
+	(void) CrmAggContext(fcinfo, "rfm_summary_serialfn");
 	pq_begintypsend(&buf);
 	pq_sendbyte(&buf, RFM_STATE_FORMAT);
 	pq_sendbyte(&buf, state->kind);
@@ -266,7 +250,7 @@ rfm_summary_serialfn(PG_FUNCTION_ARGS)
 Datum
 rfm_summary_deserialfn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = RfmAggContext(fcinfo, "rfm_summary_deserialfn");
+	MemoryContext aggctx = CrmAggContext(fcinfo, "rfm_summary_deserialfn");
 	bytea	   *sstate = PG_GETARG_BYTEA_PP(0);
 	StringInfoData buf;
 	RfmState   *state;
@@ -322,7 +306,7 @@ rfm_summary_finalfn(PG_FUNCTION_ARGS)
 	bool		nulls[7] = {false};
 	Numeric		monetary;
 
-	(void) RfmAggContext(fcinfo, "rfm_summary_finalfn");
+	(void) CrmAggContext(fcinfo, "rfm_summary_finalfn");
 	state = PG_ARGISNULL(0) ? NULL : (RfmState *) PG_GETARG_POINTER(0);
 	if (state == NULL || state->count == 0)
 		PG_RETURN_NULL();

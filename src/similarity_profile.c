@@ -520,16 +520,6 @@ profile_jaccard(PG_FUNCTION_ARGS)
 
 /* ---------- the aggregate ---------- */
 
-static MemoryContext
-SimProfileAggContext(FunctionCallInfo fcinfo, const char *fn)
-{
-	MemoryContext aggctx;
-
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "%s called in non-aggregate context", fn);
-	return aggctx;
-}
-
 /* A new empty purchase_profile state with room for cap pairs. */
 static SimProfileState *
 SimProfileStateCreate(MemoryContext aggctx, int64 cap)
@@ -593,7 +583,7 @@ SimProfileStateReserve(SimProfileState *st, int64 extra)
 Datum
 purchase_profile_transfn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = SimProfileAggContext(fcinfo, "purchase_profile_transfn");
+	MemoryContext aggctx = CrmAggContext(fcinfo, "purchase_profile_transfn");
 	SimProfileState *st = PG_ARGISNULL(0) ? NULL : (SimProfileState *) PG_GETARG_POINTER(0);
 	int32		item;
 	double		w;
@@ -616,7 +606,7 @@ purchase_profile_transfn(PG_FUNCTION_ARGS)
 Datum
 purchase_profile_combinefn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = SimProfileAggContext(fcinfo, "purchase_profile_combinefn");
+	MemoryContext aggctx = CrmAggContext(fcinfo, "purchase_profile_combinefn");
 	SimProfileState *s1 = PG_ARGISNULL(0) ? NULL : (SimProfileState *) PG_GETARG_POINTER(0);
 	SimProfileState *s2 = PG_ARGISNULL(1) ? NULL : (SimProfileState *) PG_GETARG_POINTER(1);
 
@@ -643,7 +633,7 @@ purchase_profile_serialfn(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 	int64		i;
 
-	(void) SimProfileAggContext(fcinfo, "purchase_profile_serialfn");
+	(void) CrmAggContext(fcinfo, "purchase_profile_serialfn");
 	if (st->n > (int64) ((MaxAllocSize - 64) / 12))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -664,7 +654,7 @@ purchase_profile_serialfn(PG_FUNCTION_ARGS)
 Datum
 purchase_profile_deserialfn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = SimProfileAggContext(fcinfo, "purchase_profile_deserialfn");
+	MemoryContext aggctx = CrmAggContext(fcinfo, "purchase_profile_deserialfn");
 	bytea	   *sstate = PG_GETARG_BYTEA_PP(0);
 	StringInfoData buf;
 	SimProfileState *st;
@@ -706,7 +696,7 @@ purchase_profile_finalfn(PG_FUNCTION_ARGS)
 	SimPair    *pairs;
 	int64		i;
 
-	(void) SimProfileAggContext(fcinfo, "purchase_profile_finalfn");
+	(void) CrmAggContext(fcinfo, "purchase_profile_finalfn");
 	st = PG_ARGISNULL(0) ? NULL : (SimProfileState *) PG_GETARG_POINTER(0);
 	if (st == NULL)
 		PG_RETURN_NULL();
@@ -850,7 +840,7 @@ SimCandTargetWeight(const SimCandState *st, int32 item)
 static Datum
 SimCandTrans(FunctionCallInfo fcinfo, bool jaccard, const char *fn)
 {
-	MemoryContext aggctx = SimProfileAggContext(fcinfo, fn);
+	MemoryContext aggctx = CrmAggContext(fcinfo, fn);
 	SimCandState *st = PG_ARGISNULL(0) ? NULL : (SimCandState *) PG_GETARG_POINTER(0);
 	SimProfile *target;
 	SimProfile *post;
@@ -931,7 +921,7 @@ profile_candidates_jaccard_transfn(PG_FUNCTION_ARGS)
 Datum
 profile_candidates_combinefn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = SimProfileAggContext(fcinfo, "profile_candidates_combinefn");
+	MemoryContext aggctx = CrmAggContext(fcinfo, "profile_candidates_combinefn");
 	SimCandState *s1 = PG_ARGISNULL(0) ? NULL : (SimCandState *) PG_GETARG_POINTER(0);
 	SimCandState *s2 = PG_ARGISNULL(1) ? NULL : (SimCandState *) PG_GETARG_POINTER(1);
 	simacc_iterator it;
@@ -976,7 +966,7 @@ profile_candidates_serialfn(PG_FUNCTION_ARGS)
 	simacc_iterator it;
 	SimAccEntry *e;
 
-	(void) SimProfileAggContext(fcinfo, "profile_candidates_serialfn");
+	(void) CrmAggContext(fcinfo, "profile_candidates_serialfn");
 	if ((Size) st->acc->members > (MaxAllocSize - VARSIZE(st->target) - 64) / 20)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -1002,7 +992,7 @@ profile_candidates_serialfn(PG_FUNCTION_ARGS)
 Datum
 profile_candidates_deserialfn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = SimProfileAggContext(fcinfo, "profile_candidates_deserialfn");
+	MemoryContext aggctx = CrmAggContext(fcinfo, "profile_candidates_deserialfn");
 	bytea	   *sstate = PG_GETARG_BYTEA_PP(0);
 	StringInfoData buf;
 	SimCandState *st;
@@ -1114,7 +1104,7 @@ profile_candidates_finalfn(PG_FUNCTION_ARGS)
 	Datum	   *out;
 	int32	   *ids;
 
-	(void) SimProfileAggContext(fcinfo, "profile_candidates_finalfn");
+	(void) CrmAggContext(fcinfo, "profile_candidates_finalfn");
 	st = PG_ARGISNULL(0) ? NULL : (SimCandState *) PG_GETARG_POINTER(0);
 	if (st == NULL)
 		PG_RETURN_NULL();
