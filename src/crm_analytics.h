@@ -69,6 +69,9 @@ CrmFloatSumResult(const CrmFloatSum *s)
  * A caller's query, checked before it runs: one SELECT-like statement whose
  * result has the expected number of columns.
  */
+extern struct _SPI_plan *CrmQueryPrepare(const char *query, int natts,
+										 const char *fn, const char *columns,
+										 TupleDesc *desc);
 extern TupleDesc CrmQueryDescribe(const char *query, int natts,
 								  const char *fn, const char *columns);
 extern char *CrmQueryStripped(const char *query);

@@ -1533,15 +1533,12 @@ kmeans_evaluate(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	qdesc = CrmQueryDescribe(query, 1, "crm.kmeans_evaluate", "(features float8[])");
+	plan = CrmQueryPrepare(query, 1, "crm.kmeans_evaluate", "(features float8[])", &qdesc);
 	{
 		Oid			types[1] = {FLOAT8ARRAYOID};
 
 		CrmCheckColumnType(qdesc, 1, "crm.kmeans_evaluate", "features", types, 1, "float8[]");
 	}
-	plan = SPI_prepare(query, 0, NULL);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 	portal = SPI_cursor_open(NULL, plan, NULL, NULL, false);
 	for (;;)
 	{

@@ -20,18 +20,18 @@
 #include "crm_analytics.h"
 
 /*
- * Parse and analyze the query (SPI must be connected) and return its result
- * row type, after checking that it is one SELECT with natts columns.
- * columns names the expected columns for the error message.
+ * Parse and analyze the query (SPI must be connected), check that it is one
+ * SELECT with natts columns, and return the prepared plan and (in *desc) its
+ * result row type.  columns names the expected columns for the error message.
  */
-TupleDesc
-CrmQueryDescribe(const char *query, int natts, const char *fn, const char *columns)
+SPIPlanPtr
+CrmQueryPrepare(const char *query, int natts, const char *fn, const char *columns,
+				TupleDesc *desc)
 {
 	SPIPlanPtr	plan;
 	List	   *sources;
 	CachedPlanSource *ps;
 	Node	   *stmt;
-	TupleDesc	desc;
 
 	plan = SPI_prepare(query, 0, NULL);
 	if (plan == NULL)
@@ -59,7 +59,21 @@ CrmQueryDescribe(const char *query, int natts, const char *fn, const char *colum
 				 errdetail("It returns %d column%s.", ps->resultDesc->natts,
 						   ps->resultDesc->natts == 1 ? "" : "s"),
 				 errhint("Return the columns %s, in that order.", columns)));
-	desc = CreateTupleDescCopy(ps->resultDesc);
+	*desc = ps->resultDesc;
+	return plan;
+}
+
+/*
+ * The result row type of the query, checked as by CrmQueryPrepare, for
+ * callers that run it wrapped in a query of their own.
+ */
+TupleDesc
+CrmQueryDescribe(const char *query, int natts, const char *fn, const char *columns)
+{
+	TupleDesc	desc;
+	SPIPlanPtr	plan = CrmQueryPrepare(query, natts, fn, columns, &desc);
+
+	desc = CreateTupleDescCopy(desc);
 	SPI_freeplan(plan);
 	return desc;
 }
