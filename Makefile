@@ -3,12 +3,26 @@
 #   make installcheck               pg_regress suite against a running server
 #   test/run-tests.sh               everything, on a throwaway cluster (what CI runs)
 EXTENSION = crm_analytics
+EXTVERSION = $(shell sed -n "s/^default_version *= *'\([^']*\)'.*/\1/p" $(EXTENSION).control)
 MODULE_big = crm_analytics
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 
-DATA = $(sort $(wildcard sql/crm_analytics--*.sql))
+# Each capability keeps its SQL definitions in src/<capability>.sql beside its
+# C code; the install script of the current version is made from them, in
+# this order (a capability's objects may use those of earlier ones).
+SQL_PARTS = src/crm_analytics.sql \
+	src/rfm.sql \
+	src/kmeans.sql \
+	src/basket.sql \
+	src/similarity.sql \
+	src/clv.sql
+CRM_INSTALL_SQL = sql/$(EXTENSION)--$(EXTVERSION).sql
 
-TESTS = $(sort $(filter-out sql/crm_analytics--%,$(wildcard sql/*.sql)))
+# install scripts of earlier versions (kept for upgrade tests) and upgrade scripts
+DATA = $(sort $(filter-out $(CRM_INSTALL_SQL),$(wildcard sql/$(EXTENSION)--*.sql)))
+DATA_built = $(CRM_INSTALL_SQL)
+
+TESTS = $(sort $(filter-out sql/$(EXTENSION)--%,$(wildcard sql/*.sql)))
 REGRESS = $(patsubst sql/%.sql,%,$(TESTS))
 REGRESS_OPTS = --inputdir=. --load-extension=crm_analytics
 
@@ -21,3 +35,6 @@ EXTRA_CLEAN = results regression.diffs regression.out
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+$(CRM_INSTALL_SQL): $(SQL_PARTS) $(EXTENSION).control
+	cat $(SQL_PARTS) > $@

@@ -22,7 +22,7 @@ selected() {
 # packages the tests need beyond the build (one Debian package per line)
 mapfile -t test_packages < <(grep -v '^#' test/apt-packages.txt 2>/dev/null | grep -v '^ *$')
 crm_install_deps "${test_packages[@]}"
-crm_build_install
+CRM_PRIVATE_INSTALL=${CRM_PRIVATE_INSTALL:-1} crm_build_install
 crm_cluster_start
 
 passed=0 failed=0 skipped=0 failures=()

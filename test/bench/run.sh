@@ -22,7 +22,7 @@ done
 
 if [ -z "${PGHOST:-}${PGPORT:-}${PGDATABASE:-}" ]; then
 	crm_install_deps
-	crm_build_install
+	CRM_PRIVATE_INSTALL=1 crm_build_install
 	crm_cluster_start
 	psql -X -q -c "CREATE DATABASE crm_bench" >/dev/null
 	export PGDATABASE=crm_bench

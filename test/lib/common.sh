@@ -64,13 +64,42 @@ crm_install_deps() {
 	export PG_CONFIG
 }
 
-# Build (warnings are errors) and install the extension.
+# Build (warnings are errors) and install the extension.  With
+# CRM_PRIVATE_INSTALL=1 (the test command and the benchmarks) the PostgreSQL
+# installation is copied into the run's temporary directory and the extension
+# is installed there only: the system installation is left as it was, and
+# concurrent runs of different checkouts do not overwrite each other's build.
+# PostgreSQL finds its share and lib directories relative to its executable,
+# so the copy is a complete, relocated installation.
 crm_build_install() {
 	crm_log "building crm_analytics against $("$PG_CONFIG" --version)"
 	make -C "$CRM_ROOT" -s PG_CONFIG="$PG_CONFIG" COPT=-Werror >/dev/null ||
 		crm_die "the build failed"
-	crm_sudo make -C "$CRM_ROOT" -s PG_CONFIG="$PG_CONFIG" install >/dev/null ||
-		crm_die "make install failed: run as root or with sudo, or run 'sudo make install' yourself"
+	CRM_PGBIN=$("$PG_CONFIG" --bindir)
+	if [ "${CRM_PRIVATE_INSTALL:-0}" = 1 ]; then
+		crm_tmp_init
+		local inst=$CRM_TMP/inst d
+		for d in "$("$PG_CONFIG" --bindir)" "$("$PG_CONFIG" --pkglibdir)" "$("$PG_CONFIG" --sharedir)"; do
+			mkdir -p "$inst$(dirname "$d")"
+			[ -e "$inst$d" ] || cp -a "$d" "$inst$d" || crm_die "could not copy $d"
+		done
+		make -C "$CRM_ROOT" -s PG_CONFIG="$PG_CONFIG" DESTDIR="$inst" install >/dev/null ||
+			crm_die "make install into $inst failed"
+		CRM_PGBIN=$inst$CRM_PGBIN
+	else
+		crm_sudo make -C "$CRM_ROOT" -s PG_CONFIG="$PG_CONFIG" install >/dev/null ||
+			crm_die "make install failed: run as root or with sudo, or run 'sudo make install' yourself"
+	fi
+}
+
+# The run's private temporary directory (made once), removed on exit.
+crm_tmp_init() {
+	[ -n "${CRM_TMP:-}" ] && [ -d "$CRM_TMP" ] && return 0
+	CRM_TMP=$(mktemp -d "${TMPDIR:-/tmp}/crm_analytics.XXXXXX")
+	chmod 755 "$CRM_TMP"
+	trap crm_cluster_stop EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
 }
 
 # Start a throwaway cluster in a private temporary directory, reachable only
@@ -78,9 +107,8 @@ crm_build_install() {
 # a test fails or the run is interrupted.  Exports PGHOST/PGPORT/PGUSER/PGDATABASE.
 crm_cluster_start() {
 	local bindir runas=()
-	bindir=$("$PG_CONFIG" --bindir)
-	CRM_TMP=$(mktemp -d "${TMPDIR:-/tmp}/crm_analytics.XXXXXX")
-	chmod 755 "$CRM_TMP"
+	bindir=${CRM_PGBIN:-$("$PG_CONFIG" --bindir)}
+	crm_tmp_init
 	if [ "$(id -u)" = 0 ]; then
 		id postgres >/dev/null 2>&1 || crm_die "running as root needs the 'postgres' OS user (it comes with the postgresql-$PG_MAJOR package)"
 		chown postgres: "$CRM_TMP"
@@ -88,9 +116,6 @@ crm_cluster_start() {
 	fi
 	CRM_RUNAS=("${runas[@]}")
 	CRM_PGBIN=$bindir
-	trap crm_cluster_stop EXIT
-	trap 'exit 130' INT
-	trap 'exit 143' TERM
 	# the server user may not be able to enter the current directory: run from ours
 	( cd "$CRM_TMP" && "${runas[@]}" "$bindir/initdb" -D "$CRM_TMP/data" -A trust -U postgres -E UTF8 \
 		--locale=C --no-sync >"$CRM_TMP/initdb.log" 2>&1 ) ||
