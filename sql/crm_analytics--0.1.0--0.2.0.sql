@@ -20,3 +20,11 @@ $$;
 
 -- the combine function reads TimeZone (the local day of as_of)
 ALTER FUNCTION crm.clv_summary_combinefn(internal, internal) STABLE;
+
+-- truthful state size of the k-means aggregates (ALTER AGGREGATE cannot set
+-- it; dropping the aggregates would drop the caller's views that use them)
+UPDATE pg_catalog.pg_aggregate SET aggtransspace = 134217728
+WHERE aggfnoid OPERATOR(pg_catalog.=) ANY (ARRAY[
+	'crm.kmeans(float8[], integer)'::pg_catalog.regprocedure,
+	'crm.kmeans(float8[], integer, bigint)'::pg_catalog.regprocedure,
+	'crm.kmeans(float8[], integer, bigint, integer)'::pg_catalog.regprocedure]::pg_catalog.oid[]);

@@ -67,6 +67,12 @@
 #define KMEANS_MAX_K			10000	/* clusters */
 #define KMEANS_MAX_RESTARTS		1000
 #define KMEANS_SCRATCH_PER_POINT 32 /* bytes of final-step scratch per point */
+/*
+ * Largest absolute feature value: squared distances and variances of larger
+ * values overflow float8 (and 1e100 squared, times any number of points,
+ * stays far below DBL_MAX).
+ */
+#define KMEANS_MAX_ABS			1e100
 /* largest kmeans_max_memory (kB): a state must serialize below 1 GB */
 #define KMEANS_MAX_MEMORY_KB	((int) (MaxAllocSize / 1024) - 1024)
 
@@ -240,12 +246,20 @@ KmeansCheckPoint(ArrayType *arr, const char *what, const float8 **values)
 				 errdetail("Got %d elements; at most %d are supported.", d, KMEANS_MAX_DIM)));
 	v = (const float8 *) ARR_DATA_PTR(arr);
 	for (i = 0; i < d; i++)
+	{
 		if (unlikely(isnan(v[i]) || isinf(v[i])))
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
 					 errmsg("%s must contain only finite values", what),
 					 errdetail("Element %d is %g.", i + 1, v[i]),
 					 errhint("Filter out or replace NaN and infinite values.")));
+		if (unlikely(fabs(v[i]) > KMEANS_MAX_ABS))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("%s must contain values between -1e100 and 1e100", what),
+					 errdetail("Element %d is %g.", i + 1, v[i]),
+					 errhint("Scale the feature down first: squared distances and variances of larger values overflow float8.")));
+	}
 	*values = v;
 	return d;
 }
@@ -453,19 +467,30 @@ KmeansStateCreate(MemoryContext aggctx, int32 k, int64 seed, int32 restarts)
 	return state;
 }
 
-/* Points of d features that fit in crm_analytics.kmeans_max_memory. */
+/* The bound of the points held, in kB: the smaller of the two settings. */
+static int
+KmeansMemoryKb(void)
+{
+	return Min(kmeans_max_memory, crm_max_memory_kb);
+}
+
+/*
+ * Points of d features that fit in crm_analytics.kmeans_max_memory and in the
+ * budget crm_analytics.max_memory.
+ */
 static int32
 KmeansMaxPoints(int d)
 {
-	double		bytes = (double) kmeans_max_memory * 1024.0;
+	double		bytes = (double) KmeansMemoryKb() * 1024.0;
 	double		per = (double) d * sizeof(float8) + KMEANS_SCRATCH_PER_POINT;
 	double		n = floor(bytes / per);
 
 	if (n < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("a point of %d features does not fit in crm_analytics.kmeans_max_memory", d),
-				 errhint("Raise crm_analytics.kmeans_max_memory (now %d kB).", kmeans_max_memory)));
+				 errmsg("a point of %d features does not fit in crm_analytics.kmeans_max_memory and crm_analytics.max_memory", d),
+				 errhint("Raise crm_analytics.kmeans_max_memory (now %d kB) or crm_analytics.max_memory (now %d kB).",
+						 kmeans_max_memory, crm_max_memory_kb)));
 	return (int32) Min(n, (double) (PG_INT32_MAX / 2));
 }
 
@@ -882,8 +907,8 @@ KmeansRunInit(KmeansRun *run, const double *x, int n, int d, int k, uint64 seed)
 }
 
 /*
- * Check that the data can be clustered in float8 (no squared distance sum
- * overflows) and set the tolerance from the mean feature variance.
+ * Set the tolerance from the mean feature variance.  (Points are bounded by
+ * KMEANS_MAX_ABS, so no squared distance sum overflows float8.)
  */
 static void
 KmeansPrepare(KmeansRun *run)
@@ -891,7 +916,6 @@ KmeansPrepare(KmeansRun *run)
 	int			n = run->n,
 				d = run->d;
 	double	   *mean = palloc0(d * sizeof(double));
-	double		maxabs = 0;
 	double		var = 0;
 	int			i,
 				j;
@@ -901,20 +925,10 @@ KmeansPrepare(KmeansRun *run)
 		const double *xi = run->x + (size_t) i * d;
 
 		for (j = 0; j < d; j++)
-		{
 			mean[j] += xi[j];
-			if (fabs(xi[j]) > maxabs)
-				maxabs = fabs(xi[j]);
-		}
 		if ((i & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
-	if (isinf(4.0 * maxabs * maxabs * (double) d * (double) n))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("features are too large for k-means in float8"),
-				 errdetail("The largest absolute value is %g; sums of squared distances would overflow.", maxabs),
-				 errhint("Scale the features, for example with crm.scaler_apply.")));
 	for (j = 0; j < d; j++)
 		mean[j] /= n;
 	for (i = 0; i < n; i++)
@@ -1376,8 +1390,8 @@ kmeans_finalfn(PG_FUNCTION_ARGS)
 		ereport(NOTICE,
 				(errmsg("crm.kmeans clustered a uniform random sample of %d of " INT64_FORMAT " points",
 						state->npoints, state->nseen),
-				 errdetail("The points held by an aggregate state are bounded by crm_analytics.kmeans_max_memory (%d kB).",
-						   kmeans_max_memory),
+				 errdetail("The points held by an aggregate state are bounded by crm_analytics.kmeans_max_memory (%d kB) and crm_analytics.max_memory (%d kB).",
+						   kmeans_max_memory, crm_max_memory_kb),
 				 errhint("Raise crm_analytics.kmeans_max_memory to cluster every point.")));
 
 	/* the state is only read: the final function can run again */
@@ -1574,8 +1588,8 @@ kmeans_evaluate(PG_FUNCTION_ARGS)
 		ereport(NOTICE,
 				(errmsg("crm.kmeans_evaluate clustered a uniform random sample of %d of " INT64_FORMAT " points",
 						state->npoints, state->nseen),
-				 errdetail("The points held are bounded by crm_analytics.kmeans_max_memory (%d kB).",
-						   kmeans_max_memory)));
+				 errdetail("The points held are bounded by crm_analytics.kmeans_max_memory (%d kB) and crm_analytics.max_memory (%d kB).",
+						   kmeans_max_memory, crm_max_memory_kb)));
 
 	for (k = k_min; k <= k_max && state->npoints > 0; k++)
 	{
@@ -1768,7 +1782,7 @@ scaler_fit_finalfn(PG_FUNCTION_ARGS)
 		double		sd = sqrt(s->m2[j] / s->n);
 
 		m[j] = s->mean[j];
-		m[s->dim + j] = (sd > 0 && !isinf(sd)) ? sd : 1.0;
+		m[s->dim + j] = sd > 0 ? sd : 1.0;
 	}
 	PG_RETURN_ARRAYTYPE_P(KmeansMatrix(m, 2, s->dim));
 }
