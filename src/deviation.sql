@@ -96,3 +96,11 @@ AS 'MODULE_PATHNAME', 'customer_deviation'
 LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 1000;
 COMMENT ON FUNCTION crm.customer_deviation(text, interval, timestamptz, integer) IS
 'per customer of a query returning (customer, ts, value): the sum of the last complete period before as_of against the median and MAD of the history periods before it, and the robust z-score';
+
+CREATE FUNCTION crm.stl(query text, period integer, robust boolean DEFAULT true,
+						seasonal_window integer DEFAULT NULL)
+RETURNS TABLE (ts timestamptz, value float8, seasonal float8, trend float8, remainder float8, weight float8)
+AS 'MODULE_PATHNAME', 'stl_decompose'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 1000;
+COMMENT ON FUNCTION crm.stl(text, integer, boolean, integer) IS
+'STL seasonal-trend decomposition by loess of a regular series returned by a query (ts, value), with R''s stl() defaults; seasonal_window NULL is a periodic season';

@@ -115,6 +115,15 @@ SeriesPointCmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static int
+SeriesDiffCmp(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
 /* First i where pts[i] is not on the grid ts0 + i step, or n. */
 static int
 SeriesFirstMismatch(const CrmSeriesPoint *pts, int n, const Interval *step)
@@ -148,36 +157,54 @@ CrmSeriesRegularize(CrmSeriesPoint *pts, int n, Interval *step, const char *fn)
 				j = 0,
 				c,
 				bad = n;
-	int64		d = PG_INT64_MAX;
+	int64		d = 0;
+	int64	   *diffs;
 
 	Assert(n >= 2);
 	qsort(pts, n, sizeof(CrmSeriesPoint), SeriesPointCmp);
+	diffs = CrmMemoryAlloc(CurrentMemoryContext, n - 1, sizeof(int64), fn, "The time steps");
 	for (i = 1; i < n; i++)
 	{
-		int64		diff = pts[i].ts - pts[i - 1].ts;
-
-		if (diff == 0)
+		diffs[i - 1] = pts[i].ts - pts[i - 1].ts;
+		if (diffs[i - 1] == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
 					 errmsg("the series passed to %s has two values at %s", fn,
 							timestamptz_to_str(pts[i].ts)),
 					 errhint("Pass one row per time: sum or average the values of each time first.")));
-		if (diff < d)
+	}
+	/* the most frequent difference (the smallest of equally frequent ones) */
+	qsort(diffs, n - 1, sizeof(int64), SeriesDiffCmp);
+	{
+		int			run = 0,
+					best = 0;
+
+		for (i = 0; i < n - 1; i++)
 		{
-			d = diff;
-			j = i - 1;
+			run = (i > 0 && diffs[i] == diffs[i - 1]) ? run + 1 : 1;
+			if (run > best)
+			{
+				best = run;
+				d = diffs[i];
+			}
 		}
 	}
+	pfree(diffs);
+	for (i = 1; i < n; i++)
+		if (pts[i].ts - pts[i - 1].ts == d)
+		{
+			j = i - 1;
+			break;
+		}
 
-	/* candidate steps from the closest two points: months, days, a fixed duration */
+	/* candidate steps from the most common difference: months, days, a fixed duration */
 	memset(cand, 0, sizeof(cand));
 	if (d >= 27 * USECS_PER_DAY)
 	{
 		int			m = (int) rint((double) d / (30.436875 * USECS_PER_DAY));
 
-		cand[ncand].month = Max(m, 1);
-		if (CrmSeriesTime(pts[j].ts, &cand[ncand], 1) == pts[j + 1].ts)
-			ncand++;
+		/* whole months (also month ends: 31 Jan, 29 Feb, 31 Mar are checked from the start) */
+		cand[ncand++].month = Max(m, 1);
 	}
 	if (d >= 23 * USECS_PER_HOUR && d % USECS_PER_HOUR == 0)
 	{
@@ -219,21 +246,39 @@ CrmSeriesRegularize(CrmSeriesPoint *pts, int n, Interval *step, const char *fn)
 		TimestampTz expected = CrmSeriesTime(pts[0].ts, &cand[0], bad);
 		char	   *prev = pstrdup(timestamptz_to_str(pts[bad - 1].ts));
 		char	   *next = pstrdup(timestamptz_to_str(pts[bad].ts));
+		char	   *first = pstrdup(timestamptz_to_str(pts[0].ts));
+		char	   *exp = pstrdup(timestamptz_to_str(expected));
+
+		bool		on_grid = false;
 
 		if (expected < pts[bad].ts)
+		{
+			/* a gap when the point lies on the grid further on; off the grid otherwise */
+			if (cand[0].month == 0 && cand[0].day == 0)
+				on_grid = (pts[bad].ts - pts[0].ts) % cand[0].time == 0;
+			else
+			{
+				int64		k;
+				TimestampTz t = expected;
+
+				for (k = bad + 1; k < (int64) bad + 100000 && t < pts[bad].ts; k++)
+					t = CrmSeriesTime(pts[0].ts, &cand[0], k);
+				on_grid = (t == pts[bad].ts);
+			}
+		}
+		if (on_grid)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
 					 errmsg("the series passed to %s has a gap after %s", fn, prev),
 					 errdetail("The next value is at %s; with a step of %s, one is expected at %s.",
-							   next, CrmIntervalText(&cand[0]), timestamptz_to_str(expected)),
+							   next, CrmIntervalText(&cand[0]), exp),
 					 errhint("Fill the missing times, for example from generate_series() "
 							 "with a LEFT JOIN and coalesce(value, 0).")));
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("the series passed to %s is not regular at %s", fn, next),
 				 errdetail("With a step of %s from %s, the value after %s is expected at %s.",
-						   CrmIntervalText(&cand[0]), timestamptz_to_str(pts[0].ts), prev,
-						   timestamptz_to_str(expected)),
+						   CrmIntervalText(&cand[0]), first, prev, exp),
 				 errhint("Pass one value per period, at the same point of each period "
 						 "(for example date_trunc('month', ts)).")));
 	}
@@ -1014,8 +1059,12 @@ holt_winters_forecast(PG_FUNCTION_ARGS)
 				has_ts;
 	TimestampTz last = 0;
 	Interval	step = {0};
+	Interval	one_day = {0};
+	bool		month_end = false;
 	int			h,
 				j;
+
+	one_day.day = 1;
 
 	if (horizon < 1 || horizon > HW_MAX_HORIZON)
 		ereport(ERROR,
@@ -1100,6 +1149,19 @@ holt_winters_forecast(PG_FUNCTION_ARGS)
 		}
 	}
 
+	/* a monthly series at month ends stays at month ends (31 Mar after 29 Feb) */
+	if (has_ts && step.month != 0 && step.day == 0 && step.time == 0)
+	{
+		struct pg_tm tm1,
+					tm2;
+		fsec_t		fsec;
+		int			tz;
+
+		if (timestamp2tm(last, &tz, &tm1, &fsec, NULL, NULL) == 0 &&
+			timestamp2tm(CrmSeriesTime(last, &one_day, 1), &tz, &tm2, &fsec, NULL, NULL) == 0)
+			month_end = (tm1.tm_mon != tm2.tm_mon);
+	}
+
 	InitMaterializedSRF(fcinfo, 0);
 	z = CrmNormalQuantile(0.5 * (1.0 + level));
 	for (h = 1; h <= horizon; h++)
@@ -1146,7 +1208,10 @@ holt_winters_forecast(PG_FUNCTION_ARGS)
 		}
 		values[0] = Int32GetDatum(h);
 		if (has_ts)
-			values[1] = TimestampTzGetDatum(CrmSeriesTime(last, &step, h));
+			values[1] = TimestampTzGetDatum(month_end ?
+											CrmSeriesTime(CrmSeriesTime(CrmSeriesTime(last, &one_day, 1),
+																		&step, h), &one_day, -1) :
+											CrmSeriesTime(last, &step, h));
 		else
 			nulls[1] = true;
 		values[2] = Float8GetDatum(fc);

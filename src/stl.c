@@ -46,6 +46,7 @@
 #define CRM_ANOM_MAX_PERIOD		1000000
 
 PG_FUNCTION_INFO_V1(detect_anomalies);
+PG_FUNCTION_INFO_V1(stl_decompose);
 
 /* R's nextodd(): round, then the next odd number. */
 static int
@@ -420,6 +421,7 @@ CrmStl(const double *y, int n, const CrmStlParams *p, double *seasonal, double *
 
 typedef struct AnomInput
 {
+	const char *fn;
 	CrmCast		ts_cast;
 	CrmCast		value_cast;
 	int64		n;
@@ -438,34 +440,72 @@ AnomRow(TupleTableSlot *slot, void *arg)
 	if (slot->tts_isnull[0])
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("the series passed to crm.detect_anomalies has a NULL time"),
+				 errmsg("the series passed to %s has a NULL time", in->fn),
 				 errhint("Filter out rows without a time.")));
 	ts = DatumGetTimestampTz(CrmCastValue(&in->ts_cast, slot->tts_values[0]));
 	if (slot->tts_isnull[1])
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("the series passed to crm.detect_anomalies has a NULL value at %s",
+				 errmsg("the series passed to %s has a NULL value at %s", in->fn,
 						timestamptz_to_str(ts)),
 				 errhint("Fill missing values first, for example with coalesce(value, 0) or an interpolation.")));
 	if (TIMESTAMP_NOT_FINITE(ts))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("the times passed to crm.detect_anomalies must be finite")));
+				 errmsg("the times passed to %s must be finite", in->fn)));
 	v = DatumGetFloat8(CrmCastValue(&in->value_cast, slot->tts_values[1]));
 	if (isnan(v) || isinf(v))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("the values passed to crm.detect_anomalies must be finite numbers"),
+				 errmsg("the values passed to %s must be finite numbers", in->fn),
 				 errdetail("Got %g at %s.", v, timestamptz_to_str(ts))));
 	if (in->n == in->cap)
 	{
 		in->cap *= 2;
-		in->pts = CrmMemoryRealloc(in->pts, in->cap, sizeof(CrmSeriesPoint),
-								   "crm.detect_anomalies", "The series");
+		in->pts = CrmMemoryRealloc(in->pts, in->cap, sizeof(CrmSeriesPoint), in->fn, "The series");
 	}
 	in->pts[in->n].ts = ts;
 	in->pts[in->n].value = v;
 	in->n++;
+}
+
+/*
+ * Read a regular series (ts, value) from the caller's query (SPI connected):
+ * sorted, checked, with more than two periods.
+ */
+static void
+AnomReadSeries(AnomInput *in, const char *query, int period, const char *fn)
+{
+	static const Oid ts_types[] = {TIMESTAMPTZOID, TIMESTAMPOID, DATEOID};
+	static const Oid value_types[] = {FLOAT8OID, FLOAT4OID, NUMERICOID, INT2OID, INT4OID, INT8OID};
+	CrmQuery	q;
+	Interval	step;
+
+	CrmQueryOpen(&q, query, 2, 2, fn, "(ts, value)");
+	CrmCheckColumnType(q.desc, 1, fn, "ts", ts_types, lengthof(ts_types), "timestamptz");
+	CrmCheckColumnType(q.desc, 2, fn, "value", value_types, lengthof(value_types),
+					   "a number (float8, numeric or integer)");
+	memset(in, 0, sizeof(*in));
+	in->fn = fn;
+	in->cap = 1024;
+	in->pts = CrmMemoryAlloc(CurrentMemoryContext, in->cap, sizeof(CrmSeriesPoint), fn, "The series");
+	CrmCastInit(&in->ts_cast, TupleDescAttr(q.desc, 0)->atttypid, TIMESTAMPTZOID, fn, "1 (ts)");
+	CrmCastInit(&in->value_cast, TupleDescAttr(q.desc, 1)->atttypid, FLOAT8OID, fn, "2 (value)");
+	(void) CrmQueryForEachRow(&q, AnomRow, in);
+	CrmQueryClose(&q);
+
+	if (in->n > PG_INT32_MAX / 16)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s handles series of at most %d points", fn, PG_INT32_MAX / 16)));
+	if (in->n <= 2 * (int64) period || in->n < 4)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s needs more than two periods of data", fn),
+				 errdetail("Got " INT64_FORMAT " points for period %d; more than %d are needed.", in->n,
+						   period, Max(2 * period, 3)),
+				 errhint("Pass a longer series or a shorter period.")));
+	CrmSeriesRegularize(in->pts, (int) in->n, &step, fn);
 }
 
 /*
@@ -476,8 +516,6 @@ AnomRow(TupleTableSlot *slot, void *arg)
 Datum
 detect_anomalies(PG_FUNCTION_ARGS)
 {
-	static const Oid ts_types[] = {TIMESTAMPTZOID, TIMESTAMPOID, DATEOID};
-	static const Oid value_types[] = {FLOAT8OID, FLOAT4OID, NUMERICOID, INT2OID, INT4OID, INT8OID};
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	char	   *query,
 			   *direction;
@@ -491,9 +529,7 @@ detect_anomalies(PG_FUNCTION_ARGS)
 				ntested,
 				nanom,
 				i;
-	CrmQuery	q;
 	AnomInput	in;
-	Interval	step;
 	double	   *y,
 			   *seasonal,
 			   *trend,
@@ -543,35 +579,8 @@ detect_anomalies(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	CrmQueryOpen(&q, query, 2, 2, "crm.detect_anomalies", "(ts, value)");
-	CrmCheckColumnType(q.desc, 1, "crm.detect_anomalies", "ts", ts_types, lengthof(ts_types),
-					   "timestamptz");
-	CrmCheckColumnType(q.desc, 2, "crm.detect_anomalies", "value", value_types,
-					   lengthof(value_types), "a number (float8, numeric or integer)");
-	memset(&in, 0, sizeof(in));
-	in.cap = 1024;
-	in.pts = CrmMemoryAlloc(CurrentMemoryContext, in.cap, sizeof(CrmSeriesPoint),
-							"crm.detect_anomalies", "The series");
-	CrmCastInit(&in.ts_cast, TupleDescAttr(q.desc, 0)->atttypid, TIMESTAMPTZOID,
-				"crm.detect_anomalies", "1 (ts)");
-	CrmCastInit(&in.value_cast, TupleDescAttr(q.desc, 1)->atttypid, FLOAT8OID,
-				"crm.detect_anomalies", "2 (value)");
-	(void) CrmQueryForEachRow(&q, AnomRow, &in);
-	CrmQueryClose(&q);
-
-	if (in.n > PG_INT32_MAX / 16)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("crm.detect_anomalies handles series of at most %d points", PG_INT32_MAX / 16)));
+	AnomReadSeries(&in, query, period, "crm.detect_anomalies");
 	n = (int) in.n;
-	if (n <= 2 * period || n < 4)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("crm.detect_anomalies needs more than two periods of data"),
-				 errdetail("Got %d points for period %d; more than %d are needed.", n, period,
-						   Max(2 * period, 3)),
-				 errhint("Pass a longer series or a shorter period.")));
-	CrmSeriesRegularize(in.pts, n, &step, "crm.detect_anomalies");
 
 	y = CrmMemoryAlloc(CurrentMemoryContext, (Size) n * 5, sizeof(double), "crm.detect_anomalies",
 					   "The decomposition");
@@ -628,6 +637,91 @@ detect_anomalies(PG_FUNCTION_ARGS)
 		values[1] = Float8GetDatum(y[i]);
 		values[2] = Float8GetDatum(trend[i] + seasonal[i]);
 		values[3] = Float8GetDatum(score[i]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * crm.stl(query, period, robust, seasonal_window): the STL decomposition of
+ * a regular series (ts, value), with R's stl() defaults; seasonal_window
+ * NULL is s.window = "periodic".
+ */
+Datum
+stl_decompose(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *query;
+	int32		period;
+	bool		robust;
+	AnomInput	in;
+	CrmStlParams sp;
+	double	   *y,
+			   *seasonal,
+			   *trend,
+			   *weights;
+	int			n,
+				i;
+
+	for (i = 0; i < 3; i++)
+		if (PG_ARGISNULL(i))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("query, period and robust of crm.stl must not be NULL"),
+					 errhint("Pass a query returning (ts, value), the period and whether to use robustness weights.")));
+	query = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	period = PG_GETARG_INT32(1);
+	robust = PG_GETARG_BOOL(2);
+	if (period < 2 || period > CRM_ANOM_MAX_PERIOD)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("period must be between 2 and %d", CRM_ANOM_MAX_PERIOD),
+				 errdetail("Got %d.", period),
+				 errhint("Pass the number of points in a season, for example 12 for monthly data.")));
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	AnomReadSeries(&in, query, period, "crm.stl");
+	n = (int) in.n;
+	CrmStlDefaults(&sp, n, period, robust);
+	if (!PG_ARGISNULL(3))
+	{
+		int32		sw = PG_GETARG_INT32(3);
+
+		if (sw < 3)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("seasonal_window must be at least 3"),
+					 errdetail("Got %d.", sw),
+					 errhint("Pass an odd number of cycles such as 7, or NULL for a periodic season.")));
+		/* R: s.degree 0, s.jump and t.window follow s.window */
+		sp.periodic = false;
+		sp.s_window = sw;
+		sp.t_window = StlNextOdd(ceil(1.5 * period / (1.0 - 1.5 / sw)));
+		sp.s_jump = (int) ceil(sw / 10.0);
+		sp.t_jump = (int) ceil(sp.t_window / 10.0);
+	}
+	y = CrmMemoryAlloc(CurrentMemoryContext, (Size) n * 4, sizeof(double), "crm.stl",
+					   "The decomposition");
+	seasonal = y + n;
+	trend = seasonal + n;
+	weights = trend + n;
+	for (i = 0; i < n; i++)
+		y[i] = in.pts[i].value;
+	CrmStl(y, n, &sp, seasonal, trend, weights, "crm.stl");
+	for (i = 0; i < n; i++)
+	{
+		Datum		values[6];
+		bool		nulls[6] = {false};
+
+		values[0] = TimestampTzGetDatum(in.pts[i].ts);
+		values[1] = Float8GetDatum(y[i]);
+		values[2] = Float8GetDatum(seasonal[i]);
+		values[3] = Float8GetDatum(trend[i]);
+		values[4] = Float8GetDatum(y[i] - seasonal[i] - trend[i]);
+		values[5] = Float8GetDatum(weights[i]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	SPI_finish();
