@@ -4,7 +4,8 @@
  *		products), with ABC classes and the Lorenz curve.  The Gini
  *		coefficient and the top share are aggregates (valuelist.c).
  *
- * crm.abc_classes(query, a, b) sums the values of each key, orders the keys
+ * crm.abc_classes(query, a, b) sums the values of each key (exactly for
+ * numeric and integer values, so that equal totals tie), orders the keys
  * by value descending (ties by key, byte order as COLLATE "C") and gives
  * each key the cumulative share of the total before it, c_before:
  *
@@ -34,6 +35,7 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/tuplestore.h"
 
@@ -55,7 +57,8 @@ typedef struct ConcKey
 typedef struct ConcItem
 {
 	ConcKey		key;
-	CrmFloatSum sum;
+	CrmFloatSum sum;			/* float values */
+	CrmNumericSum nsum;			/* numeric and integer values: exact */
 	double		value;
 } ConcItem;
 
@@ -64,6 +67,7 @@ typedef struct ConcInput
 	MemoryContext ctx;
 	const char *fn;
 	bool		keyed;			/* (key, value) rows summed per key; else one unit per row */
+	bool		exact;			/* numeric or integer values: sums per key are exact */
 	HTAB	   *items;
 	CrmCast		key_cast;
 	CrmCast		value_cast;
@@ -93,6 +97,40 @@ ConcKeyMatch(const void *key1, const void *key2, Size keysize)
 	return (a->len == b->len && memcmp(a->data, b->data, a->len) == 0) ? 0 : 1;
 }
 
+/* Add a value to its key's sum (num: a numeric to add exactly, else v). */
+static void
+ConcAddKeyed(ConcInput *in, Datum keyd, double v, Datum num)
+{
+	text	   *kt = DatumGetTextPP(CrmCastValue(&in->key_cast, keyd));
+	ConcKey		key;
+	ConcItem   *it;
+	bool		found;
+
+	key.data = VARDATA_ANY(kt);
+	key.len = VARSIZE_ANY_EXHDR(kt);
+	it = (ConcItem *) hash_search(in->items, &key, HASH_ENTER, &found);
+	if (!found)
+	{
+		MemoryContext old = MemoryContextSwitchTo(in->ctx);
+
+		it->key.data = palloc(Max(key.len, 1));
+		memcpy(it->key.data, key.data, key.len);
+		it->key.len = key.len;
+		memset(&it->sum, 0, sizeof(it->sum));
+		CrmNumericSumInit(&it->nsum);
+		MemoryContextSwitchTo(old);
+		if (hash_get_num_entries(in->items) >= in->nchecked * 2 + 4096)
+		{
+			in->nchecked = hash_get_num_entries(in->items);
+			CrmMemoryCheckContext(in->ctx, 0, in->fn, "The table of keys");
+		}
+	}
+	if (num != (Datum) 0)
+		CrmNumericSumAdd(&it->nsum, num, in->ctx);
+	else
+		CrmFloatSumAdd(&it->sum, v);
+}
+
 /* One row of the caller's query. */
 static void
 ConcRow(TupleTableSlot *slot, void *arg)
@@ -103,6 +141,13 @@ ConcRow(TupleTableSlot *slot, void *arg)
 
 	if (slot->tts_isnull[vcol] || (in->keyed && slot->tts_isnull[0]))
 		return;
+	if (in->keyed && in->exact)
+	{
+		Datum		num = CrmCastValue(&in->value_cast, slot->tts_values[vcol]);
+
+		ConcAddKeyed(in, slot->tts_values[0], 0.0, num);
+		return;
+	}
 	v = DatumGetFloat8(CrmCastValue(&in->value_cast, slot->tts_values[vcol]));
 	if (isnan(v) || isinf(v))
 		ereport(ERROR,
@@ -111,32 +156,7 @@ ConcRow(TupleTableSlot *slot, void *arg)
 				 errdetail("Got %g.", v),
 				 errhint("Filter out NaN and infinite values.")));
 	if (in->keyed)
-	{
-		text	   *kt = DatumGetTextPP(CrmCastValue(&in->key_cast, slot->tts_values[0]));
-		ConcKey		key;
-		ConcItem   *it;
-		bool		found;
-
-		key.data = VARDATA_ANY(kt);
-		key.len = VARSIZE_ANY_EXHDR(kt);
-		it = (ConcItem *) hash_search(in->items, &key, HASH_ENTER, &found);
-		if (!found)
-		{
-			MemoryContext old = MemoryContextSwitchTo(in->ctx);
-
-			it->key.data = palloc(Max(key.len, 1));
-			memcpy(it->key.data, key.data, key.len);
-			it->key.len = key.len;
-			memset(&it->sum, 0, sizeof(it->sum));
-			MemoryContextSwitchTo(old);
-			if (hash_get_num_entries(in->items) >= in->nchecked * 2 + 4096)
-			{
-				in->nchecked = hash_get_num_entries(in->items);
-				CrmMemoryCheckContext(in->ctx, 0, in->fn, "The table of keys");
-			}
-		}
-		CrmFloatSumAdd(&it->sum, v);
-	}
+		ConcAddKeyed(in, slot->tts_values[0], v, (Datum) 0);
 	else
 	{
 		if (in->n == in->cap)
@@ -158,9 +178,15 @@ ConcRead(ConcInput *in, const char *query, bool allow_unkeyed, const char *colum
 
 	CrmQueryOpen(&q, query, allow_unkeyed ? 1 : 2, 2, in->fn, columns);
 	in->keyed = (q.desc->natts == 2);
+	{
+		Oid			vt = getBaseType(TupleDescAttr(q.desc, q.desc->natts - 1)->atttypid);
+
+		in->exact = (vt != FLOAT8OID && vt != FLOAT4OID);
+	}
 	CrmCheckColumnType(q.desc, q.desc->natts, in->fn, "value", value_types, lengthof(value_types),
 					   "a number (float8, numeric or integer)");
-	CrmCastInit(&in->value_cast, TupleDescAttr(q.desc, q.desc->natts - 1)->atttypid, FLOAT8OID,
+	CrmCastInit(&in->value_cast, TupleDescAttr(q.desc, q.desc->natts - 1)->atttypid,
+				(in->keyed && in->exact) ? NUMERICOID : FLOAT8OID,
 				in->fn, in->keyed ? "2 (value)" : "1 (value)");
 	if (in->keyed)
 	{
@@ -196,7 +222,11 @@ ConcItems(ConcInput *in, int64 *n)
 	hash_seq_init(&seq, in->items);
 	while ((it = (ConcItem *) hash_seq_search(&seq)) != NULL)
 	{
-		it->value = CrmFloatSumResult(&it->sum);
+		if (in->exact)
+			it->value = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
+														   NumericGetDatum(CrmNumericSumResult(&it->nsum))));
+		else
+			it->value = CrmFloatSumResult(&it->sum);
 		if (it->value < 0.0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
