@@ -38,6 +38,13 @@ grid AS (SELECT a / 5.0 AS a, b / 5.0 AS b, g / 5.0 AS g
 SELECT count(*) AS grid_points,
 	   count(*) FILTER (WHERE (SELECT sse FROM est) > (SELECT (crm.holt_winters(ts, v, 4, 'multiplicative', a, b, g)).sse FROM hw_q) + 1e-9) AS better_than_fit
 FROM grid;
+-- the same on values 10^4 times larger (gradients far above 1 must not stop the search)
+WITH est AS (SELECT (crm.holt_winters(ts, v * 10000, 4)).sse FROM hw_q),
+grid AS (SELECT a / 5.0 AS a, b / 5.0 AS b, g / 5.0 AS g
+		 FROM generate_series(1, 5) a, generate_series(0, 5) b, generate_series(0, 5) g)
+SELECT count(*) AS grid_points,
+	   count(*) FILTER (WHERE (SELECT sse FROM est) > (SELECT (crm.holt_winters(ts, v * 10000, 4, 'additive', a, b, g)).sse FROM hw_q) * (1 + 1e-12)) AS better_than_fit
+FROM grid;
 -- parameters given in part: the others are estimated
 SELECT (m).alpha, (m).beta = 0.1 AS beta_fixed, (m).gamma = 0.2 AS gamma_fixed
 FROM (SELECT crm.holt_winters(ts, v, 4, 'additive', 0.3, 0.1, 0.2) AS m FROM hw_q) s;

@@ -57,7 +57,8 @@ extern CrmOptimResult CrmNelderMead(CrmObjective fn, void *arg, int n, double *x
 /*
  * Minimisation inside the box lower <= x <= upper (projected BFGS with an
  * active set, as L-BFGS-B for small problems): Holt-Winters' smoothing
- * parameters in [0, 1].  Stops when the projected gradient is below pgtol.
+ * parameters in [0, 1].  Stops when every gradient component, except those
+ * pushing out of the box at a bound, is below pgtol in absolute value.
  */
 extern CrmOptimResult CrmBoxMinimize(CrmObjective fn, void *arg, int n, double *x,
 									 const double *lower, const double *upper,

@@ -628,10 +628,10 @@ CrmBoxMinimize(CrmObjective fn, void *arg, int n, double *x,
 		/* projected gradient and active set */
 		for (i = 0; i < n; i++)
 		{
-			double		pg = Min(Max(x[i] - g[i], lower[i]), upper[i]) - x[i];
-
-			pgmax = Max(pgmax, fabs(pg));
+			/* the gradient, less the components that push out of the box at a bound */
 			active[i] = (x[i] <= lower[i] && g[i] > 0.0) || (x[i] >= upper[i] && g[i] < 0.0);
+			if (!active[i])
+				pgmax = Max(pgmax, fabs(g[i]));
 			if (active[i] != was_active[i])
 				changed = true;
 			was_active[i] = active[i];
