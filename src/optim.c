@@ -4,7 +4,9 @@
  *		likelihood: BFGS (Nocedal & Wright, Numerical Optimization, 2nd ed.,
  *		algorithm 6.1) with a backtracking Armijo line search, and the
  *		Nelder-Mead simplex method (Nelder & Mead 1965, with the usual
- *		reflection 1, expansion 2, contraction 1/2 and shrink 1/2 steps).
+ *		reflection 1, expansion 2, contraction 1/2 and shrink 1/2 steps), and
+ *		a projected BFGS for parameters in a box (Holt-Winters' smoothing
+ *		parameters in [0, 1], as R minimises them with L-BFGS-B).
  *
  * The models optimise over the logarithms of their positive parameters, so
  * the search is unconstrained.  BFGS uses the analytic gradient when the
@@ -74,6 +76,34 @@ CrmEval(CrmObjective fn, void *arg, int n, const double *x, double *grad,
 	return f;
 }
 
+/*
+ * BFGS update of the inverse Hessian approximation H with the step s and the
+ * change of gradient y (s'y = sy > 0):
+ * H+ = (I - rho s y') H (I - rho y s') + rho s s', rho = 1 / sy.
+ */
+static void
+CrmBfgsUpdate(double H[CRM_OPTIM_MAX_PARAMS][CRM_OPTIM_MAX_PARAMS], int n,
+			  const double *s, const double *y, double sy)
+{
+	double		Hy[CRM_OPTIM_MAX_PARAMS];
+	double		rho = 1.0 / sy,
+				yHy = 0.0;
+	int			i,
+				j;
+
+	for (i = 0; i < n; i++)
+	{
+		Hy[i] = 0.0;
+		for (j = 0; j < n; j++)
+			Hy[i] += H[i][j] * y[j];
+		yHy += y[i] * Hy[i];
+	}
+	for (i = 0; i < n; i++)
+		for (j = 0; j < n; j++)
+			H[i][j] += rho * ((1.0 + rho * yHy) * s[i] * s[j] -
+							  Hy[i] * s[j] - s[i] * Hy[j]);
+}
+
 /* BFGS minimisation; see clv.h. */
 CrmOptimResult
 CrmBfgsMinimize(CrmObjective fn, void *arg, int n, double *x,
@@ -86,8 +116,7 @@ CrmBfgsMinimize(CrmObjective fn, void *arg, int n, double *x,
 				p[CRM_OPTIM_MAX_PARAMS],
 				xn[CRM_OPTIM_MAX_PARAMS],
 				s[CRM_OPTIM_MAX_PARAMS],
-				y[CRM_OPTIM_MAX_PARAMS],
-				Hy[CRM_OPTIM_MAX_PARAMS];
+				y[CRM_OPTIM_MAX_PARAMS];
 	double		f;
 	int			i,
 				j,
@@ -110,8 +139,7 @@ CrmBfgsMinimize(CrmObjective fn, void *arg, int n, double *x,
 					pmax = 0.0,
 					step = 1.0,
 					fn_new = NAN,
-					sy = 0.0,
-					yHy = 0.0;
+					sy = 0.0;
 		int			k;
 
 		CHECK_FOR_INTERRUPTS();
@@ -186,22 +214,7 @@ CrmBfgsMinimize(CrmObjective fn, void *arg, int n, double *x,
 		}
 
 		if (sy > 1e-12)
-		{
-			/* H+ = (I - rho s y') H (I - rho y s') + rho s s' */
-			double		rho = 1.0 / sy;
-
-			for (i = 0; i < n; i++)
-			{
-				Hy[i] = 0.0;
-				for (j = 0; j < n; j++)
-					Hy[i] += H[i][j] * y[j];
-				yHy += y[i] * Hy[i];
-			}
-			for (i = 0; i < n; i++)
-				for (j = 0; j < n; j++)
-					H[i][j] += rho * ((1.0 + rho * yHy) * s[i] * s[j] -
-									  Hy[i] * s[j] - s[i] * Hy[j]);
-		}
+			CrmBfgsUpdate(H, n, s, y, sy);
 	}
 	res.iterations = iter;
 	res.f = f;
@@ -594,8 +607,7 @@ CrmBoxMinimize(CrmObjective fn, void *arg, int n, double *x,
 				p[CRM_OPTIM_MAX_PARAMS],
 				xn[CRM_OPTIM_MAX_PARAMS],
 				s[CRM_OPTIM_MAX_PARAMS],
-				y[CRM_OPTIM_MAX_PARAMS],
-				Hy[CRM_OPTIM_MAX_PARAMS];
+				y[CRM_OPTIM_MAX_PARAMS];
 	bool		active[CRM_OPTIM_MAX_PARAMS],
 				was_active[CRM_OPTIM_MAX_PARAMS];
 	double		f;
@@ -619,8 +631,7 @@ CrmBoxMinimize(CrmObjective fn, void *arg, int n, double *x,
 					step = 1.0,
 					pmax = 0.0,
 					fn_new = NAN,
-					sy = 0.0,
-					yHy = 0.0;
+					sy = 0.0;
 		int			k;
 		bool		changed = false;
 
@@ -719,21 +730,7 @@ CrmBoxMinimize(CrmObjective fn, void *arg, int n, double *x,
 			break;
 		}
 		if (sy > 1e-300)
-		{
-			double		rho = 1.0 / sy;
-
-			for (i = 0; i < n; i++)
-			{
-				Hy[i] = 0.0;
-				for (j = 0; j < n; j++)
-					Hy[i] += H[i][j] * y[j];
-				yHy += y[i] * Hy[i];
-			}
-			for (i = 0; i < n; i++)
-				for (j = 0; j < n; j++)
-					H[i][j] += rho * ((1.0 + rho * yHy) * s[i] * s[j] -
-									  Hy[i] * s[j] - s[i] * Hy[j]);
-		}
+			CrmBfgsUpdate(H, n, s, y, sy);
 	}
 	res.iterations = iter;
 	res.f = f;
