@@ -27,7 +27,8 @@ SELECT i AS seq, greatest(i, 3) AS g,
 	   (CASE WHEN i * 7 % 6 = 0 THEN 0 WHEN i % 3 = 0 THEN (i * 7 % 6) * 1.5 + 0.5
 			 ELSE 20 + (i * 7 % 6) + i % 5 END)::float8 AS recency,
 	   (30 + i % 4)::float8 AS t,
-	   (10 + (i * 17 % 23))::float8 AS spend
+	   (10 + (i * 17 % 23))::float8 AS spend,
+	   '2024-01-01'::timestamptz + i * interval '1 day' AS day
 FROM generate_series(1, 24) i;
 
 -- fewer rows for the Pareto/NBD fit (numerical gradients: the slowest fit)
@@ -66,7 +67,15 @@ INSERT INTO agg_cases VALUES
  ('crm.paretonbd_fit(float8, float8, float8)', 'frequency, recency, t', 'agg_rows_few'),
  ('crm.paretonbd_fit(float8, float8, float8, float8)', 'frequency, recency, t, 0.1', 'agg_rows_few'),
  ('crm.gammagamma_fit(float8, float8)', 'frequency, spend', 'agg_rows'),
- ('crm.gammagamma_fit(float8, float8, float8)', 'frequency, spend, 0.1', 'agg_rows');
+ ('crm.gammagamma_fit(float8, float8, float8)', 'frequency, spend, 0.1', 'agg_rows'),
+ ('crm.median_abs_deviation(float8)', 'spend', 'agg_rows'),
+ ('crm.holt_winters(timestamptz, float8, integer)', 'day, spend, 1', 'agg_rows'),
+ ('crm.holt_winters(timestamptz, float8, integer, text)', 'day, spend, 1, ''additive''', 'agg_rows'),
+ ('crm.holt_winters(timestamptz, float8, integer, text, float8, float8, float8)',
+  'day, spend, 1, ''additive'', 0.5, NULL, NULL', 'agg_rows'),
+ ('crm.gini(float8)', 'spend', 'agg_rows'),
+ ('crm.gini(float8, boolean)', 'spend, true', 'agg_rows'),
+ ('crm.top_share(float8, float8)', 'spend, 0.2', 'agg_rows');
 
 -- every aggregate of schema crm has a case
 SELECT p.oid::regprocedure AS aggregate_without_a_case

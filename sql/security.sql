@@ -32,7 +32,14 @@ INSERT INTO sec_cases VALUES
  ('crm.nearest_neighbors(text, integer, text)', 'crm.nearest_neighbors(%s)', 'customer, item, amount'),
  ('crm.similar_customers(text, text, integer, text)', 'crm.similar_customers(%s, ''1'')', 'customer, item, amount'),
  ('crm.similar_items(text, text, integer, text)', 'crm.similar_items(%s, ''i1'')', 'customer, item, amount'),
- ('crm.recommend_items(text, text, integer, integer, text)', 'crm.recommend_items(%s, ''1'')', 'customer, item, amount');
+ ('crm.recommend_items(text, text, integer, integer, text)', 'crm.recommend_items(%s, ''1'')', 'customer, item, amount'),
+ ('crm.gesd(text, integer, float8)', 'crm.gesd(%s, 2)', 'item, x'),
+ ('crm.detect_anomalies(text, integer, float8, float8, text)', 'crm.detect_anomalies(%s, 7)', 'ts, x'),
+ ('crm.customer_deviation(text, interval, timestamptz, integer)',
+  'crm.customer_deviation(%s, ''1 week'', ''2024-02-10'', 3)', 'customer, ts, amount'),
+ ('crm.stl(text, integer, boolean, integer)', 'crm.stl(%s, 7)', 'ts, x'),
+ ('crm.abc_classes(text, float8, float8)', 'crm.abc_classes(%s)', 'item, amount'),
+ ('crm.lorenz_curve(text, integer)', 'crm.lorenz_curve(%s)', 'item, amount');
 
 SELECT p.oid::regprocedure AS function_without_a_case
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
