@@ -1413,3 +1413,16 @@ SELECT round(crm.gammagamma_log_likelihood(row(2, 3, 10, NULL, NULL, NULL, NULL)
 SELECT round(sum(crm.gammagamma_log_likelihood(m, x, zbar))::numeric, 6) = round((m).log_likelihood::numeric, 6) AS same_ll
 FROM gg, cdnow WHERE x > 0 GROUP BY m;
 SELECT crm.gammagamma_log_likelihood(row(2, 3, 10, NULL, NULL, NULL, NULL), 2, -5);
+-- the memory budget: the distinct customer patterns held by a fit and the
+-- purchase days of a crm.clv_summary group are checked against
+-- crm_analytics.max_memory as they grow (SQLSTATE 54000, hint naming it)
+SET crm_analytics.max_memory = '1MB';
+SELECT (crm.bgnbd_fit(i % 50, (i % 50) * 0.5, 40 + i / 1000.0, 0.01)).customers FROM generate_series(1, 100000) i;
+\echo :LAST_ERROR_SQLSTATE
+SELECT (crm.clv_summary('2000-01-01'::timestamptz + i * interval '1 day', 1.0, '2300-01-01', '1 day')).frequency
+FROM generate_series(1, 100000) i;
+\echo :LAST_ERROR_SQLSTATE
+RESET crm_analytics.max_memory;
+SELECT (crm.bgnbd_fit(i % 50, (i % 50) * 0.5, 40 + i / 1000.0, 0.01)).customers FROM generate_series(1, 100000) i;
+SELECT (crm.clv_summary('2000-01-01'::timestamptz + i * interval '1 day', 1.0, '2300-01-01', '1 day')).frequency
+FROM generate_series(1, 100000) i;

@@ -281,3 +281,12 @@ RESET min_parallel_table_scan_size;
 DROP TABLE km_huge;
 SET crm_analytics.kmeans_max_memory = 0;
 SET crm_analytics.kmeans_tolerance = -1;
+RESET crm_analytics.kmeans_max_memory;
+RESET crm_analytics.kmeans_tolerance;
+-- the memory budget: k-means holds at most the smaller of
+-- crm_analytics.kmeans_max_memory and crm_analytics.max_memory of points and
+-- clusters a uniform sample past it (a NOTICE says so)
+SET crm_analytics.max_memory = '1MB';
+SELECT array_length(crm.kmeans(ARRAY[i % 97, i % 89, i % 83, i % 79]::float8[], 3, 1, 1), 1) AS k
+FROM generate_series(1, 100000) i;
+RESET crm_analytics.max_memory;

@@ -216,7 +216,8 @@ ClvFindDay(ClvSummaryState *state, int32 day, MemoryContext ctx)
 							CLV_MAX_DAYS),
 					 errhint("Group the orders by customer.")));
 		state->capacity = Min(state->capacity * 2, CLV_MAX_DAYS);
-		state->days = repalloc(state->days, state->capacity * sizeof(ClvDay));
+		state->days = CrmMemoryRealloc(state->days, state->capacity, sizeof(ClvDay),
+									   "crm.clv_summary", "The purchase days of a group");
 	}
 	d = &state->days[state->ndays];
 	d->day = day;

@@ -208,6 +208,21 @@ ClvModelName(char kind)
 	}
 }
 
+/* The SQL aggregate of a model's fit, for messages. */
+static const char *
+ClvFitFunction(char kind)
+{
+	switch (kind)
+	{
+		case CLV_BGNBD:
+			return "crm.bgnbd_fit";
+		case CLV_PARETO:
+			return "crm.paretonbd_fit";
+		default:
+			return "crm.gammagamma_fit";
+	}
+}
+
 /* ---------- input checks ---------- */
 
 static inline void
@@ -345,7 +360,8 @@ ClvFitAdd(ClvFitState *state, double x, double tx, double t, int64 count)
 	{
 		/* small: just grow; the final sort merges the duplicates */
 		state->capacity = Min((int64) state->capacity * 2, (int64) CLV_COMPACT_AT);
-		state->items = repalloc(state->items, state->capacity * sizeof(ClvPattern));
+		state->items = CrmMemoryRealloc(state->items, state->capacity, sizeof(ClvPattern),
+										ClvFitFunction(state->kind), "The customer patterns");
 	}
 	else if (state->n == state->capacity)
 	{
@@ -354,7 +370,8 @@ ClvFitAdd(ClvFitState *state, double x, double tx, double t, int64 count)
 		if (state->n > state->capacity / 2)
 		{
 			state->capacity = Min((int64) state->capacity * 2, 2 * (int64) CLV_MAX_PATTERNS);
-			state->items = repalloc(state->items, state->capacity * sizeof(ClvPattern));
+			state->items = CrmMemoryRealloc(state->items, state->capacity, sizeof(ClvPattern),
+											ClvFitFunction(state->kind), "The customer patterns");
 		}
 	}
 	p = &state->items[state->n++];

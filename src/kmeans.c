@@ -1392,7 +1392,7 @@ kmeans_finalfn(PG_FUNCTION_ARGS)
 						state->npoints, state->nseen),
 				 errdetail("The points held by an aggregate state are bounded by crm_analytics.kmeans_max_memory (%d kB) and crm_analytics.max_memory (%d kB).",
 						   kmeans_max_memory, crm_max_memory_kb),
-				 errhint("Raise crm_analytics.kmeans_max_memory to cluster every point.")));
+				 errhint("Raise crm_analytics.kmeans_max_memory or crm_analytics.max_memory, whichever is smaller, to cluster every point.")));
 
 	/* the state is only read: the final function can run again */
 	ctx = AllocSetContextCreate(CurrentMemoryContext, "crm.kmeans", ALLOCSET_DEFAULT_SIZES);
