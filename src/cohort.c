@@ -187,7 +187,7 @@ CohortReadRow(TupleTableSlot *slot, void *arg)
 	{
 		d->cap *= 2;
 		d->pairs = CrmMemoryRealloc(d->pairs, d->cap, sizeof(uint64), d->fn,
-									"the activity of the query");
+									"The activity of the query");
 	}
 	d->pairs[d->n++] = ((uint64) customer << 32) | (uint32) ((int64) period + 0x80000000LL);
 }
@@ -201,7 +201,7 @@ CohortRadixSort(uint64 *a, int64 n, const char *fn)
 
 	if (n < 2)
 		return;
-	tmp = CrmMemoryAlloc(CurrentMemoryContext, n, sizeof(uint64), fn, "a sort buffer");
+	tmp = CrmMemoryAlloc(CurrentMemoryContext, n, sizeof(uint64), fn, "A sort buffer");
 	count = palloc(sizeof(int64) * 65536);
 	for (int shift = 0; shift < 64; shift += 16)
 	{
@@ -320,7 +320,7 @@ cohort_retention(PG_FUNCTION_ARGS)
 	CrmCastInit(&d.ts_cast, TupleDescAttr(q.desc, 1)->atttypid, TIMESTAMPTZOID, fn, "2 (activity_time)");
 	JourneyKeysInit(&d.customers, d.ctx, fn, "customers");
 	d.cap = 1024;
-	d.pairs = CrmMemoryAlloc(d.ctx, d.cap, sizeof(uint64), fn, "the activity of the query");
+	d.pairs = CrmMemoryAlloc(d.ctx, d.cap, sizeof(uint64), fn, "The activity of the query");
 	(void) CrmQueryForEachRow(&q, CohortReadRow, &d);
 	CrmQueryClose(&q);
 
@@ -351,8 +351,8 @@ cohort_retention(PG_FUNCTION_ARGS)
 	}
 
 	/* triangular table: cohort c has periods 0 .. qlast - c */
-	size = CrmMemoryAlloc(d.ctx, cmax - cmin + 1, sizeof(int64), fn, "the cohort table");
-	offset = CrmMemoryAlloc(d.ctx, cmax - cmin + 2, sizeof(int64), fn, "the cohort table");
+	size = CrmMemoryAlloc(d.ctx, cmax - cmin + 1, sizeof(int64), fn, "The cohort table");
+	offset = CrmMemoryAlloc(d.ctx, cmax - cmin + 2, sizeof(int64), fn, "The cohort table");
 	cells = 0;
 	for (int32 c = cmin; c <= cmax; c++)
 	{
@@ -361,7 +361,7 @@ cohort_retention(PG_FUNCTION_ARGS)
 	}
 	offset[cmax - cmin + 1] = cells;
 	memset(size, 0, sizeof(int64) * (cmax - cmin + 1));
-	active = CrmMemoryAlloc(d.ctx, cells, sizeof(int64), fn, "the cohort table");
+	active = CrmMemoryAlloc(d.ctx, cells, sizeof(int64), fn, "The cohort table");
 	memset(active, 0, sizeof(int64) * cells);
 
 	{

@@ -495,12 +495,12 @@ FunnelEarliestChain(const FunnelState *st, const JourneyEvent *ev, int64 n,
 
 	/* time groups up to the stop, with the steps each one offers */
 	gts = CrmMemoryAlloc(CurrentMemoryContext, n, sizeof(TimestampTz), "funnel_times",
-						 "the time groups of one group");
+						 "The time groups of one group");
 	count = palloc0(sizeof(int64) * (L + 1));
 	list = palloc0(sizeof(int64 *) * (L + 1));
 	for (int s = 1; s <= L; s++)
 		list[s] = CrmMemoryAlloc(CurrentMemoryContext, n, sizeof(int64), "funnel_times",
-								 "the time groups of one group");
+								 "The time groups of one group");
 	i = 0;
 	while (i < n)
 	{

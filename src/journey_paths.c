@@ -99,7 +99,7 @@ PathReadRow(TupleTableSlot *slot, void *arg)
 	if (d->n == d->cap)
 	{
 		d->cap *= 2;
-		d->rows = CrmMemoryRealloc(d->rows, d->cap, sizeof(PathRow), d->fn, "the events of the query");
+		d->rows = CrmMemoryRealloc(d->rows, d->cap, sizeof(PathRow), d->fn, "The events of the query");
 	}
 	d->rows[d->n].journey = journey;
 	d->rows[d->n].label = label;
@@ -114,7 +114,7 @@ PathReadRow(TupleTableSlot *slot, void *arg)
 			while (journey >= d->converted_cap)
 				d->converted_cap *= 2;
 			d->converted = CrmMemoryRealloc(d->converted, d->converted_cap, sizeof(bool),
-											d->fn, "the conversions of the journeys");
+											d->fn, "The conversions of the journeys");
 			memset(d->converted + old, 0, d->converted_cap - old);
 		}
 		if (!slot->tts_isnull[3] && DatumGetBool(slot->tts_values[3]))
@@ -169,12 +169,12 @@ PathRead(PathData *d, const char *query, const char *fn, int max_cols, const cha
 	JourneyKeysInit(&d->journeys, d->ctx, fn, "journeys");
 	JourneyKeysInit(&d->labels, d->ctx, fn, "event labels");
 	d->cap = 1024;
-	d->rows = CrmMemoryAlloc(d->ctx, d->cap, sizeof(PathRow), fn, "the events of the query");
+	d->rows = CrmMemoryAlloc(d->ctx, d->cap, sizeof(PathRow), fn, "The events of the query");
 	if (d->has_converted)
 	{
 		d->converted_cap = 1024;
 		d->converted = CrmMemoryAlloc(d->ctx, d->converted_cap, sizeof(bool), fn,
-									  "the conversions of the journeys");
+									  "The conversions of the journeys");
 		memset(d->converted, 0, d->converted_cap);
 	}
 	(void) CrmQueryForEachRow(&q, PathReadRow, d);
@@ -311,7 +311,7 @@ path_transitions(PG_FUNCTION_ARGS)
 	/* rows by step, most journeys first */
 	{
 		int64		n = hash_get_num_entries(moves);
-		TransitionEntry **all = CrmMemoryAlloc(d.ctx, n, sizeof(TransitionEntry *), fn, "the transitions");
+		TransitionEntry **all = CrmMemoryAlloc(d.ctx, n, sizeof(TransitionEntry *), fn, "The transitions");
 		HASH_SEQ_STATUS seq;
 		TransitionEntry *e;
 		int64		m = 0;
@@ -436,7 +436,7 @@ top_paths(PG_FUNCTION_ARGS)
 
 	{
 		int64		n = hash_get_num_entries(paths);
-		int32	  **all = CrmMemoryAlloc(d.ctx, n, sizeof(int32 *), fn, "the paths");
+		int32	  **all = CrmMemoryAlloc(d.ctx, n, sizeof(int32 *), fn, "The paths");
 		HASH_SEQ_STATUS seq;
 		int32	   *e;
 		int64		m = 0;

@@ -66,7 +66,7 @@ JourneyLogInit(JourneyEventLog *log, MemoryContext ctx, const char *fn)
 	log->cap = JOURNEY_LOG_INITIAL;
 	log->sorted = true;
 	log->ev = CrmMemoryAlloc(ctx, log->cap, sizeof(JourneyEvent), fn,
-							 "the events held for one group");
+							 "The events held for one group");
 }
 
 /* Bytes of a fresh state of the funnel and sequence aggregates (their SSPACE). */
@@ -88,7 +88,7 @@ JourneyLogReserve(JourneyEventLog *log, int64 extra, const char *fn)
 	while (cap < need)
 		cap *= 2;
 	log->ev = CrmMemoryRealloc(log->ev, cap, sizeof(JourneyEvent), fn,
-							   "the events held for one group");
+							   "The events held for one group");
 	log->cap = cap;
 }
 
@@ -117,8 +117,8 @@ JourneyLogConcat(JourneyEventLog *into, const JourneyEventLog *from, MemoryConte
 	if (from->n == 0)
 		return;
 	JourneyLogReserve(into, from->n, fn);
-	if (into->n > 0 &&
-		(!from->sorted || JourneyEventCmp(&into->ev[into->n - 1], &from->ev[0]) > 0))
+	if (!from->sorted ||
+		(into->n > 0 && JourneyEventCmp(&into->ev[into->n - 1], &from->ev[0]) > 0))
 		into->sorted = false;
 	memcpy(into->ev + into->n, from->ev, from->n * sizeof(JourneyEvent));
 	into->n += from->n;
@@ -157,7 +157,7 @@ JourneyLogDeserialize(StringInfo buf, JourneyEventLog *log, int nconds, MemoryCo
 	log->n = 0;
 	log->cap = Max(n, JOURNEY_LOG_INITIAL);
 	log->ev = CrmMemoryAlloc(ctx, log->cap, sizeof(JourneyEvent), fn,
-							 "the events held for one group");
+							 "The events held for one group");
 	log->sorted = true;
 	for (int64 i = 0; i < n; i++)
 	{
@@ -188,7 +188,7 @@ JourneyLogSortedView(const JourneyEventLog *log, const char *fn, JourneyEvent **
 	if (log->sorted)
 		return log->ev;
 	*copy = CrmMemoryAlloc(CurrentMemoryContext, log->n, sizeof(JourneyEvent), fn,
-						   "a sorted copy of the events of one group");
+						   "A sorted copy of the events of one group");
 	memcpy(*copy, log->ev, log->n * sizeof(JourneyEvent));
 	qsort(*copy, log->n, sizeof(JourneyEvent), JourneyEventQsortCmp);
 	return *copy;
@@ -304,6 +304,8 @@ JourneyCheckFiniteTs(TimestampTz ts, const char *fn)
 
 /* ---------- key table ---------- */
 
+#define JOURNEY_KEYS_WHAT "The table of distinct keys"
+
 /* An empty key table allocating in ctx. */
 void
 JourneyKeysInit(JourneyKeyTable *t, MemoryContext ctx, const char *fn, const char *what)
@@ -313,14 +315,14 @@ JourneyKeysInit(JourneyKeyTable *t, MemoryContext ctx, const char *fn, const cha
 	t->fn = fn;
 	t->what = what;
 	t->nslots = 1024;
-	t->slot_hash = CrmMemoryAlloc(ctx, t->nslots, sizeof(uint32), fn, what);
-	t->slot_id = CrmMemoryAlloc(ctx, t->nslots, sizeof(int32), fn, what);
+	t->slot_hash = CrmMemoryAlloc(ctx, t->nslots, sizeof(uint32), fn, JOURNEY_KEYS_WHAT);
+	t->slot_id = CrmMemoryAlloc(ctx, t->nslots, sizeof(int32), fn, JOURNEY_KEYS_WHAT);
 	memset(t->slot_id, 0, t->nslots * sizeof(int32));
 	t->key_cap = 512;
-	t->key_off = CrmMemoryAlloc(ctx, t->key_cap, sizeof(int64), fn, what);
-	t->key_len = CrmMemoryAlloc(ctx, t->key_cap, sizeof(int32), fn, what);
+	t->key_off = CrmMemoryAlloc(ctx, t->key_cap, sizeof(int64), fn, JOURNEY_KEYS_WHAT);
+	t->key_len = CrmMemoryAlloc(ctx, t->key_cap, sizeof(int32), fn, JOURNEY_KEYS_WHAT);
 	t->data_cap = 8192;
-	t->data = CrmMemoryAlloc(ctx, t->data_cap, 1, fn, what);
+	t->data = CrmMemoryAlloc(ctx, t->data_cap, 1, fn, JOURNEY_KEYS_WHAT);
 }
 
 /* Double the slots and re-insert every key. */
@@ -328,8 +330,8 @@ static void
 JourneyKeysGrow(JourneyKeyTable *t)
 {
 	uint32		nslots = t->nslots * 2;
-	uint32	   *hash = CrmMemoryAlloc(t->ctx, nslots, sizeof(uint32), t->fn, t->what);
-	int32	   *ids = CrmMemoryAlloc(t->ctx, nslots, sizeof(int32), t->fn, t->what);
+	uint32	   *hash = CrmMemoryAlloc(t->ctx, nslots, sizeof(uint32), t->fn, JOURNEY_KEYS_WHAT);
+	int32	   *ids = CrmMemoryAlloc(t->ctx, nslots, sizeof(int32), t->fn, JOURNEY_KEYS_WHAT);
 
 	memset(ids, 0, nslots * sizeof(int32));
 	for (uint32 s = 0; s < t->nslots; s++)
@@ -374,14 +376,14 @@ JourneyKeysIntern(JourneyKeyTable *t, const char *key, int len)
 	if (t->nkeys == t->key_cap)
 	{
 		t->key_cap *= 2;
-		t->key_off = CrmMemoryRealloc(t->key_off, t->key_cap, sizeof(int64), t->fn, t->what);
-		t->key_len = CrmMemoryRealloc(t->key_len, t->key_cap, sizeof(int32), t->fn, t->what);
+		t->key_off = CrmMemoryRealloc(t->key_off, t->key_cap, sizeof(int64), t->fn, JOURNEY_KEYS_WHAT);
+		t->key_len = CrmMemoryRealloc(t->key_len, t->key_cap, sizeof(int32), t->fn, JOURNEY_KEYS_WHAT);
 	}
 	if (t->data_len + len > t->data_cap)
 	{
 		while (t->data_len + len > t->data_cap)
 			t->data_cap *= 2;
-		t->data = CrmMemoryRealloc(t->data, t->data_cap, 1, t->fn, t->what);
+		t->data = CrmMemoryRealloc(t->data, t->data_cap, 1, t->fn, JOURNEY_KEYS_WHAT);
 	}
 	id = t->nkeys++;
 	memcpy(t->data + t->data_len, key, len);
@@ -458,8 +460,8 @@ JourneyKeyCmp(const void *a, const void *b)
 int32 *
 JourneyKeysRanks(const JourneyKeyTable *t)
 {
-	int32	   *order = CrmMemoryAlloc(CurrentMemoryContext, t->nkeys, sizeof(int32), t->fn, t->what);
-	int32	   *rank = CrmMemoryAlloc(CurrentMemoryContext, t->nkeys, sizeof(int32), t->fn, t->what);
+	int32	   *order = CrmMemoryAlloc(CurrentMemoryContext, t->nkeys, sizeof(int32), t->fn, JOURNEY_KEYS_WHAT);
+	int32	   *rank = CrmMemoryAlloc(CurrentMemoryContext, t->nkeys, sizeof(int32), t->fn, JOURNEY_KEYS_WHAT);
 
 	for (int32 i = 0; i < t->nkeys; i++)
 		order[i] = i;

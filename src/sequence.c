@@ -288,7 +288,7 @@ sequence_transfn(PG_FUNCTION_ARGS)
 		memcpy(st->pattern, VARDATA_ANY(pattern), len);
 		st->pattern[len] = '\0';
 		st->pattern_len = len;
-		JourneyLogInit(&st->log, aggctx, "sequence_match");
+		JourneyLogInit(&st->log, aggctx, "sequence_match/sequence_count");
 	}
 	else if ((int) VARSIZE_ANY_EXHDR(pattern) != st->pattern_len ||
 			 memcmp(VARDATA_ANY(pattern), st->pattern, st->pattern_len) != 0)
@@ -300,7 +300,7 @@ sequence_transfn(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(st);
 	ts = PG_GETARG_TIMESTAMPTZ(2);
 	JourneyCheckFiniteTs(ts, "sequence_match");
-	JourneyLogAppend(&st->log, ts, mask, "sequence_match");
+	JourneyLogAppend(&st->log, ts, mask, "sequence_match/sequence_count");
 	PG_RETURN_POINTER(st);
 }
 
@@ -325,14 +325,14 @@ sequence_combinefn(PG_FUNCTION_ARGS)
 		s1->pattern = MemoryContextAlloc(aggctx, s2->pattern_len + 1);
 		memcpy(s1->pattern, s2->pattern, s2->pattern_len + 1);
 		s1->pattern_len = s2->pattern_len;
-		JourneyLogInit(&s1->log, aggctx, "sequence_match");
+		JourneyLogInit(&s1->log, aggctx, "sequence_match/sequence_count");
 	}
 	else if (s1->nconds != s2->nconds || s1->pattern_len != s2->pattern_len ||
 			 memcmp(s1->pattern, s2->pattern, s1->pattern_len) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the pattern and the number of conditions of sequence_match and sequence_count must be the same for every row of a group")));
-	JourneyLogConcat(&s1->log, &s2->log, aggctx, "sequence_match");
+	JourneyLogConcat(&s1->log, &s2->log, aggctx, "sequence_match/sequence_count");
 	PG_RETURN_POINTER(s1);
 }
 
@@ -464,7 +464,7 @@ SequenceCountMatches(const SequencePattern *pat, const JourneyEvent *ev, int64 n
 
 	if (n == 0)
 		return 0;
-	ts = CrmMemoryAlloc(CurrentMemoryContext, n, sizeof(TimestampTz), fn, "the event times of one group");
+	ts = CrmMemoryAlloc(CurrentMemoryContext, n, sizeof(TimestampTz), fn, "The event times of one group");
 	for (int64 p = 0; p < n; p++)
 		ts[p] = ev[p].ts;
 	next = palloc(sizeof(int64 *) * A);
@@ -474,7 +474,7 @@ SequenceCountMatches(const SequencePattern *pat, const JourneyEvent *ev, int64 n
 		const SequenceItem *nx = a + 1 < A ? &pat->items[a + 1] : NULL;
 
 		next[a] = CrmMemoryAlloc(CurrentMemoryContext, n + 1, sizeof(int64), fn,
-								 "the pattern matching table of one group");
+								 "The pattern matching table of one group");
 		next[a][n] = n;
 		for (int64 p = n - 1; p >= 0; p--)
 		{
