@@ -70,6 +70,7 @@
 typedef struct FunnelState
 {
 	int64		window;			/* microseconds, > 0 */
+	Interval	window_iv;		/* as given (fast equality check) */
 	int32		nsteps;			/* 1..JOURNEY_MAX_STEPS */
 	int32		mode;			/* FUNNEL_* flags */
 	char	   *mode_text;		/* last mode text seen (fast equality check) */
@@ -210,15 +211,21 @@ window_funnel_transfn(PG_FUNCTION_ARGS)
 				 errmsg("the steps of window_funnel must not be NULL"),
 				 errhint("Pass one boolean expression per step.")));
 	steps = PG_GETARG_ARRAYTYPE_P(steps_arg);
-	window = JourneyIntervalUsecs(PG_GETARG_INTERVAL_P(1), "window_funnel", "window", false);
-
 	if (st == NULL)
+	{
+		window = JourneyIntervalUsecs(PG_GETARG_INTERVAL_P(1), "window_funnel", "window", false);
 		st = FunnelStateCreate(aggctx, window,
 							   JourneyConditionCount(steps, "window_funnel", "steps"), 0);
-	else if (st->window != window)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("the window of window_funnel must be the same for every row of a group")));
+		st->window_iv = *PG_GETARG_INTERVAL_P(1);
+	}
+	else if (memcmp(&st->window_iv, PG_GETARG_INTERVAL_P(1), sizeof(Interval)) != 0)
+	{
+		window = JourneyIntervalUsecs(PG_GETARG_INTERVAL_P(1), "window_funnel", "window", false);
+		if (st->window != window)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the window of window_funnel must be the same for every row of a group")));
+	}
 	if (has_mode)
 		FunnelCheckMode(st, aggctx, PG_GETARG_TEXT_PP(2));
 	mask = JourneyConditionMask(steps, st->nsteps, "window_funnel", "steps");
@@ -265,7 +272,7 @@ window_funnel_serialfn(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 
 	(void) CrmAggContext(fcinfo, "window_funnel_serialfn");
-	if ((Size) st->log.n * 12 + 64 > MaxAllocSize)
+	if ((Size) st->log.n * sizeof(JourneyEvent) + 64 > MaxAllocSize)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("window_funnel cannot pass %lld events of one group between parallel workers",
@@ -498,9 +505,16 @@ FunnelEarliestChain(const FunnelState *st, const JourneyEvent *ev, int64 n,
 						 "The time groups of one group");
 	count = palloc0(sizeof(int64) * (L + 1));
 	list = palloc0(sizeof(int64 *) * (L + 1));
+	for (i = 0; i < n; i++)		/* an upper bound of the groups with each step */
+		for (int s = 1; s <= L; s++)
+			if (ev[i].mask & ((uint32) 1 << (s - 1)))
+				count[s]++;
 	for (int s = 1; s <= L; s++)
-		list[s] = CrmMemoryAlloc(CurrentMemoryContext, n, sizeof(int64), "funnel_times",
+	{
+		list[s] = CrmMemoryAlloc(CurrentMemoryContext, count[s], sizeof(int64), "funnel_times",
 								 "The time groups of one group");
+		count[s] = 0;
+	}
 	i = 0;
 	while (i < n)
 	{
@@ -525,6 +539,8 @@ FunnelEarliestChain(const FunnelState *st, const JourneyEvent *ev, int64 n,
 				list[s][count[s]++] = ngroups;
 		ngroups++;
 		i = j;
+		if ((ngroups & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
 	}
 
 	for (int64 a = 0; a < count[1]; a++)

@@ -30,7 +30,7 @@
 #include "crm_analytics.h"
 #include "journeys.h"
 
-#define JOURNEY_LOG_INITIAL	8
+#define JOURNEY_LOG_INITIAL	10
 
 /* ---------- event log ---------- */
 
@@ -67,13 +67,6 @@ JourneyLogInit(JourneyEventLog *log, MemoryContext ctx, const char *fn)
 	log->sorted = true;
 	log->ev = CrmMemoryAlloc(ctx, log->cap, sizeof(JourneyEvent), fn,
 							 "The events held for one group");
-}
-
-/* Bytes of a fresh state of the funnel and sequence aggregates (their SSPACE). */
-Size
-JourneyLogStateSize(void)
-{
-	return 64 + JOURNEY_LOG_INITIAL * sizeof(JourneyEvent);
 }
 
 /* Make room for extra more rows, doubling within the memory budget. */
@@ -124,17 +117,17 @@ JourneyLogConcat(JourneyEventLog *into, const JourneyEventLog *from, MemoryConte
 	into->n += from->n;
 }
 
-/* Write the rows of a log. */
+/*
+ * Write the rows of a log.  The rows go as one block in the server's own
+ * byte order: a serialized state only travels between the processes of one
+ * query (as array_agg's does), and the reader checks every row.
+ */
 void
 JourneyLogSerialize(StringInfo buf, const JourneyEventLog *log)
 {
 	pq_sendbyte(buf, log->sorted ? 1 : 0);
 	pq_sendint64(buf, log->n);
-	for (int64 i = 0; i < log->n; i++)
-	{
-		pq_sendint64(buf, log->ev[i].ts);
-		pq_sendint32(buf, log->ev[i].mask);
-	}
+	pq_sendbytes(buf, (const char *) log->ev, log->n * sizeof(JourneyEvent));
 }
 
 /*
@@ -150,7 +143,8 @@ JourneyLogDeserialize(StringInfo buf, JourneyEventLog *log, int nconds, MemoryCo
 	int64		n = pq_getmsgint64(buf);
 	uint32		allowed = nconds >= 32 ? PG_UINT32_MAX : (((uint32) 1 << nconds) - 1);
 
-	if ((sorted != 0 && sorted != 1) || n < 0 || n > (buf->len - buf->cursor) / 12)
+	if ((sorted != 0 && sorted != 1) || n < 0 ||
+		n > (int64) ((buf->len - buf->cursor) / sizeof(JourneyEvent)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid event log in %s state", fn)));
@@ -159,19 +153,17 @@ JourneyLogDeserialize(StringInfo buf, JourneyEventLog *log, int nconds, MemoryCo
 	log->ev = CrmMemoryAlloc(ctx, log->cap, sizeof(JourneyEvent), fn,
 							 "The events held for one group");
 	log->sorted = true;
+	pq_copymsgbytes(buf, (char *) log->ev, n * sizeof(JourneyEvent));
 	for (int64 i = 0; i < n; i++)
 	{
-		TimestampTz ts = pq_getmsgint64(buf);
-		uint32		mask = pq_getmsgint(buf, 4);
-
-		if (TIMESTAMP_NOT_FINITE(ts) || (mask & ~allowed) != 0)
+		if (TIMESTAMP_NOT_FINITE(log->ev[i].ts) || (log->ev[i].mask & ~allowed) != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 					 errmsg("invalid event in %s state", fn)));
-		log->ev[i].ts = ts;
-		log->ev[i].mask = mask;
 		if (i > 0 && JourneyEventCmp(&log->ev[i - 1], &log->ev[i]) > 0)
 			log->sorted = false;
+		if ((i & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
 	}
 	log->n = n;
 }

@@ -24,11 +24,11 @@
  * sorted (on a copy) by the final function when they did not arrive in
  * time order.
  */
-typedef struct JourneyEvent
+typedef struct pg_attribute_packed() JourneyEvent
 {
 	TimestampTz ts;
 	uint32		mask;
-} JourneyEvent;
+} JourneyEvent;					/* packed: 12 bytes */
 
 typedef struct JourneyEventLog
 {
@@ -48,7 +48,6 @@ extern void JourneyLogDeserialize(StringInfo buf, JourneyEventLog *log, int ncon
 								  MemoryContext ctx, const char *fn);
 extern const JourneyEvent *JourneyLogSortedView(const JourneyEventLog *log, const char *fn,
 												JourneyEvent **copy);
-extern Size JourneyLogStateSize(void);
 
 extern uint32 JourneyConditionMask(ArrayType *conds, int nconds, const char *fn,
 								   const char *what);

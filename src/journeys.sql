@@ -5,7 +5,7 @@
 ------------------------------------------------------------------------------
 
 -- window_funnel and funnel_times share one state: the (time, steps) events of
--- the group.  SSPACE is a fresh state: its header and room for 8 events.
+-- the group.  SSPACE is a fresh state: its header and room for 10 events.
 
 CREATE FUNCTION crm.window_funnel_transfn(internal, interval, timestamptz, VARIADIC boolean[])
 RETURNS internal
@@ -59,7 +59,7 @@ COMMENT ON FUNCTION crm.funnel_times_finalfn(internal) IS
 CREATE AGGREGATE crm.window_funnel("window" interval, ts timestamptz, VARIADIC steps boolean[]) (
 	SFUNC = crm.window_funnel_transfn,
 	STYPE = internal,
-	SSPACE = 200,
+	SSPACE = 208,
 	FINALFUNC = crm.window_funnel_finalfn,
 	COMBINEFUNC = crm.window_funnel_combinefn,
 	SERIALFUNC = crm.window_funnel_serialfn,
@@ -72,7 +72,7 @@ COMMENT ON AGGREGATE crm.window_funnel(interval, timestamptz, VARIADIC boolean[]
 CREATE AGGREGATE crm.window_funnel("window" interval, mode text, ts timestamptz, VARIADIC steps boolean[]) (
 	SFUNC = crm.window_funnel_transfn,
 	STYPE = internal,
-	SSPACE = 200,
+	SSPACE = 208,
 	FINALFUNC = crm.window_funnel_finalfn,
 	COMBINEFUNC = crm.window_funnel_combinefn,
 	SERIALFUNC = crm.window_funnel_serialfn,
@@ -85,7 +85,7 @@ COMMENT ON AGGREGATE crm.window_funnel(interval, text, timestamptz, VARIADIC boo
 CREATE AGGREGATE crm.funnel_times("window" interval, ts timestamptz, VARIADIC steps boolean[]) (
 	SFUNC = crm.window_funnel_transfn,
 	STYPE = internal,
-	SSPACE = 200,
+	SSPACE = 208,
 	FINALFUNC = crm.funnel_times_finalfn,
 	COMBINEFUNC = crm.window_funnel_combinefn,
 	SERIALFUNC = crm.window_funnel_serialfn,
@@ -98,7 +98,7 @@ COMMENT ON AGGREGATE crm.funnel_times(interval, timestamptz, VARIADIC boolean[])
 CREATE AGGREGATE crm.funnel_times("window" interval, mode text, ts timestamptz, VARIADIC steps boolean[]) (
 	SFUNC = crm.window_funnel_transfn,
 	STYPE = internal,
-	SSPACE = 200,
+	SSPACE = 208,
 	FINALFUNC = crm.funnel_times_finalfn,
 	COMBINEFUNC = crm.window_funnel_combinefn,
 	SERIALFUNC = crm.window_funnel_serialfn,
@@ -188,7 +188,7 @@ COMMENT ON FUNCTION crm.sequence_count_finalfn(internal) IS
 CREATE AGGREGATE crm.sequence_match(pattern text, ts timestamptz, VARIADIC conditions boolean[]) (
 	SFUNC = crm.sequence_transfn,
 	STYPE = internal,
-	SSPACE = 200,
+	SSPACE = 208,
 	FINALFUNC = crm.sequence_match_finalfn,
 	COMBINEFUNC = crm.sequence_combinefn,
 	SERIALFUNC = crm.sequence_serialfn,
@@ -201,7 +201,7 @@ COMMENT ON AGGREGATE crm.sequence_match(text, timestamptz, VARIADIC boolean[]) I
 CREATE AGGREGATE crm.sequence_count(pattern text, ts timestamptz, VARIADIC conditions boolean[]) (
 	SFUNC = crm.sequence_transfn,
 	STYPE = internal,
-	SSPACE = 200,
+	SSPACE = 208,
 	FINALFUNC = crm.sequence_count_finalfn,
 	COMBINEFUNC = crm.sequence_combinefn,
 	SERIALFUNC = crm.sequence_serialfn,

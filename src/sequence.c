@@ -344,7 +344,7 @@ sequence_serialfn(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 
 	(void) CrmAggContext(fcinfo, "sequence_serialfn");
-	if ((Size) st->log.n * 12 + st->pattern_len + 64 > MaxAllocSize)
+	if ((Size) st->log.n * sizeof(JourneyEvent) + st->pattern_len + 64 > MaxAllocSize)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("sequence_match cannot pass %lld events of one group between parallel workers",
