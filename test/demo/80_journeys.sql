@@ -34,7 +34,7 @@ FROM (SELECT customer_id, crm.window_funnel('30 days', 'strict_order', occurred_
 GROUP BY level ORDER BY level;
 
 \echo -- 3. Visits: sessions of a customer split by 30 minutes without an event (session_number),
-\echo --    and customers who bought in a later visit than the one of their first view (sequence_match)
+\echo --    and customers with a purchase at least a day after a view (sequence_match with a time bound)
 SELECT count(DISTINCT (customer_id, visit)) AS visits, count(DISTINCT session_id) AS generator_sessions,
        round(avg(visit)::numeric, 2) AS avg_visit_number
 FROM (SELECT customer_id, session_id,
@@ -47,23 +47,23 @@ FROM (SELECT customer_id, crm.sequence_match('(?1)(?t>=86400)(?2)', occurred_at,
 
 \echo -- 4. Monthly cohorts of first purchase (2023), share of the cohort buying again in month 1..6 (%)
 SELECT to_char(cohort, 'YYYY-MM') AS cohort, max(cohort_size) AS customers,
-       round(100 * max(rate) FILTER (WHERE period = 1), 1) AS m1,
-       round(100 * max(rate) FILTER (WHERE period = 2), 1) AS m2,
-       round(100 * max(rate) FILTER (WHERE period = 3), 1) AS m3,
-       round(100 * max(rate) FILTER (WHERE period = 4), 1) AS m4,
-       round(100 * max(rate) FILTER (WHERE period = 5), 1) AS m5,
-       round(100 * max(rate) FILTER (WHERE period = 6), 1) AS m6
+       round(100 * max(rate) FILTER (WHERE period = 1)::numeric, 1) AS m1,
+       round(100 * max(rate) FILTER (WHERE period = 2)::numeric, 1) AS m2,
+       round(100 * max(rate) FILTER (WHERE period = 3)::numeric, 1) AS m3,
+       round(100 * max(rate) FILTER (WHERE period = 4)::numeric, 1) AS m4,
+       round(100 * max(rate) FILTER (WHERE period = 5)::numeric, 1) AS m5,
+       round(100 * max(rate) FILTER (WHERE period = 6)::numeric, 1) AS m6
 FROM crm.cohort_retention('SELECT customer_id, ordered_at FROM crm_demo.orders', 'month', 'on', '2025-01-01')
 WHERE cohort < '2024-01-01'
 GROUP BY cohort ORDER BY cohort;
 
 \echo -- 5. Top paths up to the first purchase (first 6 events of each buying customer)
-SELECT array_to_string(path, ' > ') AS path, journeys AS customers, round(100 * share, 1) AS "%"
+SELECT array_to_string(path, ' > ') AS path, journeys AS customers, round(100 * share::numeric, 1) AS "%"
 FROM crm.top_paths($$SELECT e.customer_id, e.occurred_at, e.event_type FROM crm_demo.events e
                      JOIN (SELECT customer_id, min(occurred_at) AS first_buy FROM crm_demo.events
                            WHERE event_type = 'purchase' GROUP BY customer_id) f USING (customer_id)
                      WHERE e.occurred_at <= f.first_buy$$, 6, 8);
 
-\echo -- 6. First moves of the customers' journeys (the data of a Sankey diagram), steps 1-2
+\echo -- 6. First moves of the customer journeys (the data of a Sankey diagram), steps 1-2
 SELECT * FROM crm.path_transitions('SELECT customer_id, occurred_at, event_type FROM crm_demo.events', 2)
 WHERE journeys >= 100;
