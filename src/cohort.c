@@ -73,6 +73,7 @@ typedef struct CohortData
 	int32		cached_period;
 } CohortData;
 
+/* a / b rounded towards minus infinity. */
 static inline int64
 CohortFloorDiv(int64 a, int64 b)
 {

@@ -260,7 +260,7 @@ window_funnel_combinefn(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the window, mode and number of steps of window_funnel must be the same for every row of a group")));
-	JourneyLogConcat(&s1->log, &s2->log, aggctx, "window_funnel");
+	JourneyLogConcat(&s1->log, &s2->log, "window_funnel");
 	PG_RETURN_POINTER(s1);
 }
 

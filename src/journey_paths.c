@@ -122,6 +122,7 @@ PathReadRow(TupleTableSlot *slot, void *arg)
 	}
 }
 
+/* Rows by journey, time, then label in byte order. */
 static int
 PathRowCmp(const void *a, const void *b, void *arg)
 {
@@ -236,6 +237,7 @@ typedef struct TransitionEntry
 	int64		journeys;
 } TransitionEntry;
 
+/* Transitions by step, most journeys first, then labels in byte order. */
 static int
 TransitionCmp(const void *a, const void *b, void *arg)
 {
@@ -353,6 +355,7 @@ typedef struct PathSortArg
 	Size		keysize;
 } PathSortArg;
 
+/* Paths by journeys (most first), then labels in byte order, then length. */
 static int
 PathCountCmp(const void *a, const void *b, void *arg)
 {

@@ -52,6 +52,7 @@ JourneyEventCmp(const JourneyEvent *a, const JourneyEvent *b)
 	return a->mask < b->mask ? -1 : 1;
 }
 
+/* qsort comparator for JourneyEventCmp. */
 static int
 JourneyEventQsortCmp(const void *a, const void *b)
 {
@@ -103,10 +104,8 @@ JourneyLogAppend(JourneyEventLog *log, TimestampTz ts, uint32 mask, const char *
 
 /* Append the rows of from to into (combine functions). */
 void
-JourneyLogConcat(JourneyEventLog *into, const JourneyEventLog *from, MemoryContext ctx,
-				 const char *fn)
+JourneyLogConcat(JourneyEventLog *into, const JourneyEventLog *from, const char *fn)
 {
-	(void) ctx;
 	if (from->n == 0)
 		return;
 	JourneyLogReserve(into, from->n, fn);
@@ -433,6 +432,7 @@ JourneyKeysInternDatum(JourneyKeyTable *t, Datum value, Oid typid, FmgrInfo *out
 
 static const JourneyKeyTable *rank_table;
 
+/* Byte order of two keys (by id), for JourneyKeysRanks. */
 static int
 JourneyKeyCmp(const void *a, const void *b)
 {

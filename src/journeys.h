@@ -42,7 +42,7 @@ extern void JourneyLogInit(JourneyEventLog *log, MemoryContext ctx, const char *
 extern void JourneyLogAppend(JourneyEventLog *log, TimestampTz ts, uint32 mask,
 							 const char *fn);
 extern void JourneyLogConcat(JourneyEventLog *into, const JourneyEventLog *from,
-							 MemoryContext ctx, const char *fn);
+							 const char *fn);
 extern void JourneyLogSerialize(StringInfo buf, const JourneyEventLog *log);
 extern void JourneyLogDeserialize(StringInfo buf, JourneyEventLog *log, int nconds,
 								  MemoryContext ctx, const char *fn);

@@ -332,7 +332,7 @@ sequence_combinefn(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the pattern and the number of conditions of sequence_match and sequence_count must be the same for every row of a group")));
-	JourneyLogConcat(&s1->log, &s2->log, aggctx, "sequence_match/sequence_count");
+	JourneyLogConcat(&s1->log, &s2->log, "sequence_match/sequence_count");
 	PG_RETURN_POINTER(s1);
 }
 
