@@ -295,13 +295,13 @@ SELECT count(*) AS rows,
 						OR w.r IS DISTINCT FROM p.r OR w.sm IS DISTINCT FROM p.sm OR w.sc IS DISTINCT FROM p.sc) AS differ,
 	   count(DISTINCT w.l) AS distinct_levels, count(DISTINCT w.sc) AS distinct_counts
 FROM (SELECT u, seq,
-			 crm.window_funnel('1 day', ts(t), e = 'a', e = 'b', e = 'c') OVER w AS l,
-			 crm.window_funnel('1 day', 'strict_order', ts(t), e = 'a', e = 'b', e = 'c') OVER w AS lo,
-			 crm.funnel_times('1 day', ts(t), e = 'a', e = 'b', e = 'c') OVER w AS ft,
-			 crm.retention(e = 'a', e = 'b', e = 'c') OVER w AS r,
-			 crm.sequence_match('(?1)(?2)', ts(t), e = 'a', e = 'b') OVER w AS sm,
-			 crm.sequence_count('(?1).*(?2)', ts(t), e = 'a', e = 'c') OVER w AS sc
-	  FROM run WINDOW w AS (PARTITION BY u ORDER BY seq)) w
+			 crm.window_funnel('1 day', ts(t), e = 'a', e = 'b', e = 'c') OVER (PARTITION BY u ORDER BY seq) AS l,
+			 crm.window_funnel('1 day', 'strict_order', ts(t), e = 'a', e = 'b', e = 'c') OVER (PARTITION BY u ORDER BY seq) AS lo,
+			 crm.funnel_times('1 day', ts(t), e = 'a', e = 'b', e = 'c') OVER (PARTITION BY u ORDER BY seq) AS ft,
+			 crm.retention(e = 'a', e = 'b', e = 'c') OVER (PARTITION BY u ORDER BY seq) AS r,
+			 crm.sequence_match('(?1)(?2)', ts(t), e = 'a', e = 'b') OVER (PARTITION BY u ORDER BY seq) AS sm,
+			 crm.sequence_count('(?1).*(?2)', ts(t), e = 'a', e = 'c') OVER (PARTITION BY u ORDER BY seq) AS sc
+	  FROM run) w
 JOIN LATERAL (SELECT crm.window_funnel('1 day', ts(t), e = 'a', e = 'b', e = 'c') AS l,
 					 crm.window_funnel('1 day', 'strict_order', ts(t), e = 'a', e = 'b', e = 'c') AS lo,
 					 crm.funnel_times('1 day', ts(t), e = 'a', e = 'b', e = 'c') AS ft,
