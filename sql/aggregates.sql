@@ -75,7 +75,16 @@ INSERT INTO agg_cases VALUES
   'day, spend, 1, ''additive'', 0.5, NULL, NULL', 'agg_rows'),
  ('crm.gini(float8)', 'spend', 'agg_rows'),
  ('crm.gini(float8, boolean)', 'spend, true', 'agg_rows'),
- ('crm.top_share(float8, float8)', 'spend, 0.2', 'agg_rows');
+ ('crm.top_share(float8, float8)', 'spend, 0.2', 'agg_rows'),
+ ('crm.window_funnel(interval, timestamptz, boolean[])', '''3 days'', day, item % 3 = 0, item % 3 = 1, item % 3 = 2', 'agg_rows'),
+ ('crm.window_funnel(interval, text, timestamptz, boolean[])',
+  '''3 days'', ''strict_order'', day, item % 3 = 0, item % 3 = 1, item % 3 = 2', 'agg_rows'),
+ ('crm.funnel_times(interval, timestamptz, boolean[])', '''3 days'', day, item % 3 = 0, item % 3 = 1', 'agg_rows'),
+ ('crm.funnel_times(interval, text, timestamptz, boolean[])',
+  '''3 days'', ''strict_increase'', day, item % 3 = 0, item % 3 = 1', 'agg_rows'),
+ ('crm.retention(boolean[])', 'item % 2 = 0, item % 3 = 0, seq > 10', 'agg_rows'),
+ ('crm.sequence_match(text, timestamptz, boolean[])', '''(?1).*(?2)'', day, item % 3 = 0, item % 3 = 1', 'agg_rows'),
+ ('crm.sequence_count(text, timestamptz, boolean[])', '''(?1)(?2)'', day, item % 3 = 0, item % 3 = 1', 'agg_rows');
 
 -- every aggregate of schema crm has a case
 SELECT p.oid::regprocedure AS aggregate_without_a_case

@@ -39,7 +39,10 @@ INSERT INTO sec_cases VALUES
   'crm.customer_deviation(%s, ''1 week'', ''2024-02-10'', 3)', 'customer, ts, amount'),
  ('crm.stl(text, integer, boolean, integer)', 'crm.stl(%s, 7)', 'ts, x'),
  ('crm.abc_classes(text, float8, float8)', 'crm.abc_classes(%s)', 'item, amount'),
- ('crm.lorenz_curve(text, integer)', 'crm.lorenz_curve(%s)', 'item, amount');
+ ('crm.lorenz_curve(text, integer)', 'crm.lorenz_curve(%s)', 'item, amount'),
+ ('crm.path_transitions(text, integer)', 'crm.path_transitions(%s)', 'customer, ts, item'),
+ ('crm.top_paths(text, integer, integer)', 'crm.top_paths(%s)', 'customer, ts, item'),
+ ('crm.cohort_retention(text, text, text, timestamptz)', 'crm.cohort_retention(%s)', 'customer, ts');
 
 SELECT p.oid::regprocedure AS function_without_a_case
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
