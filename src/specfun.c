@@ -1,8 +1,8 @@
 /*
  * specfun.c
- *		Special functions for the buy-till-you-die models of clv_models.c:
- *		digamma, the Gaussian hypergeometric function 2F1 on [0, 1), and
- *		log-sum-exp helpers.
+ *		Special functions for the buy-till-you-die models (clv_likelihood.c,
+ *		clv_predict.c): digamma, the Gaussian hypergeometric function 2F1 on
+ *		[0, 1), and log-sum-exp helpers.
  *
  * 2F1 is summed as its power series (Abramowitz & Stegun 15.1.1) after the
  * Euler transformation (A&S 15.3.3)
