@@ -52,6 +52,7 @@
 
 #include "crm_analytics.h"
 #include "deviation.h"
+#include "numerics.h"
 
 /* Recompute the mean and sd exactly at least this often (steps). */
 #define CRM_ESD_RECOMPUTE_EVERY	32

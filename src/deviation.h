@@ -3,8 +3,8 @@
  *		Shared declarations of the deviation, forecast and concentration
  *		capabilities: regular time series (holtwinters.c), the extreme
  *		studentized deviate engine (deviation.c), STL (stl.c), the value-list
- *		aggregate state (valuelist.c) and the quantiles they take from
- *		specfun.c.
+ *		aggregate state (valuelist.c).  The quantiles they take from
+ *		specfun.c are declared in numerics.h.
  */
 #ifndef CRM_DEVIATION_H
 #define CRM_DEVIATION_H
@@ -13,6 +13,8 @@
 
 #include "datatype/timestamp.h"
 #include "fmgr.h"
+
+#include "numerics.h"
 
 /* One point of a time series. */
 typedef struct CrmSeriesPoint
@@ -85,12 +87,6 @@ extern double CrmSelectKth(double *x, int64 n, int64 k);
 
 /* Median of x[0..n-1] as R's median(); reorders x. */
 extern double CrmMedianInPlace(double *x, int64 n);
-
-/* Quantiles (specfun.c, deviation block). */
-extern double CrmRegIncompleteBeta(double a, double b, double x, double y);
-extern double CrmStudentTUpperTail(double t, double df);
-extern double CrmStudentTUpperQuantile(double q, double df);
-extern double CrmNormalQuantile(double p);
 
 /* Check an argument that must be a probability in (0, 1). */
 static inline void

@@ -55,9 +55,9 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
-#include "clv.h"
 #include "crm_analytics.h"
 #include "deviation.h"
+#include "numerics.h"
 
 #define HW_STATE_FORMAT		1
 #define HW_MAX_PERIOD		100000

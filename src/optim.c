@@ -19,7 +19,7 @@
 
 #include "miscadmin.h"
 
-#include "clv.h"
+#include "numerics.h"
 
 /* Largest move of any coordinate in one line search (log-parameter units). */
 #define CRM_BFGS_MAX_STEP		5.0

@@ -1,8 +1,9 @@
 /*
  * specfun.c
- *		Special functions for the buy-till-you-die models of clv_models.c:
- *		digamma, the Gaussian hypergeometric function 2F1 on [0, 1), and
- *		log-sum-exp helpers.
+ *		Special functions, declared in numerics.h: for the buy-till-you-die
+ *		models (clv_likelihood.c, clv_predict.c) digamma, the Gaussian
+ *		hypergeometric function 2F1 on [0, 1), and log-sum-exp helpers; and
+ *		the normal and Student t quantiles (the block further down).
  *
  * 2F1 is summed as its power series (Abramowitz & Stegun 15.1.1) after the
  * Euler transformation (A&S 15.3.3)
@@ -22,8 +23,7 @@
 
 #include "miscadmin.h"
 
-#include "clv.h"
-#include "deviation.h"
+#include "numerics.h"
 
 /* Terms summed before a hypergeometric series is declared divergent. */
 #define CRM_HYP2F1_MAX_TERMS	2000000
