@@ -1,0 +1,439 @@
+/*
+ * basket_input.c
+ *		Basket association: reading the caller's (basket, item) query into
+ *		dictionary-encoded rows (BasketInput) and grouping them into
+ *		transactions (BasketData).
+ *
+ * crm.frequent_itemsets(query, min_support, max_length) and
+ * crm.association_rules(query, min_support, min_confidence, max_length,
+ * max_consequent) read a caller's (basket, item) query once, with the
+ * caller's rights, through SPI_execute_extended into a DestReceiver of ours,
+ * so that no row is materialised by SPI.  Items are cast to text by the
+ * query and dictionary-encoded to dense integers with an open-addressing
+ * hash table on their bytes; basket keys keep their type and are hashed with
+ * the type's default hash opclass (a plain 64-bit mix for the integer and
+ * date/time types).  The dictionary is then renumbered in byte order of the
+ * item text ("C" collation), which is the documented order of the items
+ * inside every returned array.  Transactions become sorted, duplicate-free
+ * integer arrays (counting sort by basket), all in one memory context that
+ * is deleted at the end.
+ */
+#include "postgres.h"
+
+#include <limits.h>
+
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "executor/tuptable.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/typcache.h"
+
+#include "crm_analytics.h"
+#include "basket.h"
+
+/*----------------------------------------------------------------------
+ * Reading the input
+ *----------------------------------------------------------------------
+ */
+
+/* The (basket, item) rows of a query, dictionary-encoded. */
+typedef struct BasketInput
+{
+	MemoryContext cxt;
+	const char *fn;
+
+	/* item dictionary: id -> text, and a hash table of ids (-1 = empty) */
+	int32		nitems;
+	int32		items_cap;
+	text	  **item_text;
+	uint32	   *item_hash;
+	int32	   *ihash;
+	uint32		ihash_mask;
+
+	/* basket keys: id -> key, and a hash table of ids */
+	bool		bfast;			/* compare keys as plain 64-bit Datums */
+	FmgrInfo   *bhash_fn;
+	FmgrInfo   *beq_fn;
+	Oid			bcoll;
+	int16		btyplen;
+	bool		btypbyval;
+	int32		nbaskets;
+	int32		baskets_cap;
+	Datum	   *bkey;
+	uint32	   *bkey_hash;
+	int32	   *bhash;
+	uint32		bhash_mask;
+	int32		last_basket;	/* rows of one basket usually come together */
+
+	/* rows */
+	int64		nrows;
+	int64		rows_cap;
+	int32	   *row_basket;
+	int32	   *row_item;
+
+	CrmCast		item_cast;		/* item column to text, as ::text */
+} BasketInput;
+
+/* A larger power-of-two table for ids, rehashed from the given hashes. */
+static int32 *
+BasketRehash(MemoryContext cxt, const uint32 *hashes, int32 n, uint32 newcap)
+{
+	int32	   *table = MemoryContextAllocHuge(cxt, sizeof(int32) * (Size) newcap);
+	uint32		mask = newcap - 1;
+	int32		i;
+
+	memset(table, 0xFF, sizeof(int32) * (Size) newcap);
+	for (i = 0; i < n; i++)
+	{
+		uint32		pos = hashes[i] & mask;
+
+		while (table[pos] >= 0)
+			pos = (pos + 1) & mask;
+		table[pos] = i;
+	}
+	return table;
+}
+
+/* Too many distinct items or baskets for 32-bit ids. */
+static void
+BasketTooMany(BasketInput *in, const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("too many distinct %s in the query of %s", what, in->fn),
+			 errdetail("At most %d are supported.", INT_MAX / 2)));
+}
+
+/* The id of an item's text, adding it to the dictionary when new. */
+static int32
+BasketItemId(BasketInput *in, const char *data, int len)
+{
+	uint32		h = hash_bytes((const unsigned char *) data, len);
+	uint32		pos = h & in->ihash_mask;
+	int32		id;
+	text	   *t;
+
+	while ((id = in->ihash[pos]) >= 0)
+	{
+		if (in->item_hash[id] == h &&
+			VARSIZE(in->item_text[id]) - VARHDRSZ == (Size) len &&
+			memcmp(VARDATA(in->item_text[id]), data, len) == 0)
+			return id;
+		pos = (pos + 1) & in->ihash_mask;
+	}
+	if (in->nitems >= INT_MAX / 2)
+		BasketTooMany(in, "items");
+	if (in->nitems == in->items_cap)
+	{
+		in->items_cap *= 2;
+		in->item_text = repalloc_huge(in->item_text, sizeof(text *) * (Size) in->items_cap);
+		in->item_hash = repalloc_huge(in->item_hash, sizeof(uint32) * (Size) in->items_cap);
+	}
+	id = in->nitems++;
+	t = MemoryContextAlloc(in->cxt, VARHDRSZ + len);
+	SET_VARSIZE(t, VARHDRSZ + len);
+	memcpy(VARDATA(t), data, len);
+	in->item_text[id] = t;
+	in->item_hash[id] = h;
+	in->ihash[pos] = id;
+	if ((uint32) in->nitems * 2 > in->ihash_mask)
+	{
+		uint32		newcap = (in->ihash_mask + 1) * 2;
+
+		pfree(in->ihash);
+		in->ihash = BasketRehash(in->cxt, in->item_hash, in->nitems, newcap);
+		in->ihash_mask = newcap - 1;
+	}
+	return id;
+}
+
+/* Whether two basket keys are equal. */
+static inline bool
+BasketKeyEqual(BasketInput *in, Datum a, Datum b)
+{
+	if (in->bfast)
+		return a == b;
+	return DatumGetBool(FunctionCall2Coll(in->beq_fn, in->bcoll, a, b));
+}
+
+/* The id of a basket key, adding it when new. */
+static int32
+BasketBasketId(BasketInput *in, Datum key)
+{
+	uint32		h;
+	uint32		pos;
+	int32		id;
+
+	/* the previous row's basket is the common case: skip hashing */
+	if (in->last_basket >= 0 && in->bfast && in->bkey[in->last_basket] == key)
+		return in->last_basket;
+	if (in->bfast)
+		h = BasketMix64((uint64) key);
+	else
+		h = DatumGetUInt32(FunctionCall1Coll(in->bhash_fn, in->bcoll, key));
+	pos = h & in->bhash_mask;
+	while ((id = in->bhash[pos]) >= 0)
+	{
+		if (in->bkey_hash[id] == h && BasketKeyEqual(in, in->bkey[id], key))
+			return in->last_basket = id;
+		pos = (pos + 1) & in->bhash_mask;
+	}
+	if (in->nbaskets >= INT_MAX / 2)
+		BasketTooMany(in, "baskets");
+	if (in->nbaskets == in->baskets_cap)
+	{
+		in->baskets_cap *= 2;
+		in->bkey = repalloc_huge(in->bkey, sizeof(Datum) * (Size) in->baskets_cap);
+		in->bkey_hash = repalloc_huge(in->bkey_hash, sizeof(uint32) * (Size) in->baskets_cap);
+	}
+	id = in->nbaskets++;
+	if (in->bfast || in->btypbyval)
+		in->bkey[id] = key;
+	else
+	{
+		MemoryContext old = MemoryContextSwitchTo(in->cxt);
+
+		if (in->btyplen == -1)
+			in->bkey[id] = PointerGetDatum(PG_DETOAST_DATUM_COPY(key));
+		else
+			in->bkey[id] = datumCopy(key, false, in->btyplen);
+		MemoryContextSwitchTo(old);
+	}
+	in->bkey_hash[id] = h;
+	in->bhash[pos] = id;
+	if ((uint32) in->nbaskets * 2 > in->bhash_mask)
+	{
+		uint32		newcap = (in->bhash_mask + 1) * 2;
+
+		pfree(in->bhash);
+		in->bhash = BasketRehash(in->cxt, in->bkey_hash, in->nbaskets, newcap);
+		in->bhash_mask = newcap - 1;
+	}
+	return in->last_basket = id;
+}
+
+/* Add one (basket, item text) row. */
+static void
+BasketAddRow(BasketInput *in, Datum basket, Datum item)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(item);
+	struct varlena *d = pg_detoast_datum_packed(v);
+	int32		bid;
+	int32		iid;
+
+	iid = BasketItemId(in, VARDATA_ANY(d), VARSIZE_ANY_EXHDR(d));
+	if (d != v)
+		pfree(d);
+	bid = BasketBasketId(in, basket);
+	if (in->nrows == in->rows_cap)
+	{
+		in->rows_cap *= 2;
+		in->row_basket = repalloc_huge(in->row_basket, sizeof(int32) * (Size) in->rows_cap);
+		in->row_item = repalloc_huge(in->row_item, sizeof(int32) * (Size) in->rows_cap);
+	}
+	in->row_basket[in->nrows] = bid;
+	in->row_item[in->nrows] = iid;
+	in->nrows++;
+	if ((in->nrows & 0xFFFF) == 0)
+		CHECK_FOR_INTERRUPTS();
+}
+
+/* Every row of the caller's query comes here; NULL baskets and items are skipped. */
+static void
+BasketReceiveRow(TupleTableSlot *slot, void *arg)
+{
+	BasketInput *in = (BasketInput *) arg;
+
+	if (!slot->tts_isnull[0] && !slot->tts_isnull[1])
+		BasketAddRow(in, slot->tts_values[0],
+					 CrmCastValue(&in->item_cast, slot->tts_values[1]));
+}
+
+/*
+ * Run the caller's query and read its rows into a BasketInput allocated in
+ * cxt.  SPI must not be connected.
+ */
+static BasketInput *
+BasketReadQuery(const char *query, const char *fn, MemoryContext cxt)
+{
+	BasketInput *in = MemoryContextAllocZero(cxt, sizeof(BasketInput));
+	CrmQuery	q;
+	TupleDesc	desc;
+	Oid			btype;
+
+	in->cxt = cxt;
+	in->fn = fn;
+	in->items_cap = 1024;
+	in->item_text = MemoryContextAlloc(cxt, sizeof(text *) * in->items_cap);
+	in->item_hash = MemoryContextAlloc(cxt, sizeof(uint32) * in->items_cap);
+	in->ihash = BasketRehash(cxt, NULL, 0, 4096);
+	in->ihash_mask = 4095;
+	in->baskets_cap = 1024;
+	in->bkey = MemoryContextAlloc(cxt, sizeof(Datum) * in->baskets_cap);
+	in->bkey_hash = MemoryContextAlloc(cxt, sizeof(uint32) * in->baskets_cap);
+	in->bhash = BasketRehash(cxt, NULL, 0, 4096);
+	in->bhash_mask = 4095;
+	in->last_basket = -1;
+	in->rows_cap = 65536;
+	in->row_basket = MemoryContextAllocHuge(cxt, sizeof(int32) * in->rows_cap);
+	in->row_item = MemoryContextAllocHuge(cxt, sizeof(int32) * in->rows_cap);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	CrmQueryOpen(&q, query, 2, 2, fn, "(basket, item)");
+	desc = q.desc;
+	btype = TupleDescAttr(desc, 0)->atttypid;
+	in->bcoll = TupleDescAttr(desc, 0)->attcollation;
+	get_typlenbyval(btype, &in->btyplen, &in->btypbyval);
+	switch (btype)
+	{
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case OIDOID:
+		case DATEOID:
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+		case BOOLOID:
+		case CHAROID:
+			in->bfast = true;
+			break;
+		default:
+			{
+				TypeCacheEntry *tc = lookup_type_cache(btype,
+													   TYPECACHE_HASH_PROC_FINFO |
+													   TYPECACHE_EQ_OPR_FINFO);
+
+				if (!OidIsValid(tc->hash_proc) || !OidIsValid(tc->eq_opr))
+					ereport(ERROR,
+							(errcode(ERRCODE_UNDEFINED_FUNCTION),
+							 errmsg("the basket column of the query of %s has type %s, which cannot be hashed",
+									fn, format_type_be(btype)),
+							 errhint("Cast the basket key to text or to an integer type.")));
+				in->bhash_fn = &tc->hash_proc_finfo;
+				in->beq_fn = &tc->eq_opr_finfo;
+				if (!OidIsValid(in->bcoll))
+					in->bcoll = DEFAULT_COLLATION_OID;
+				break;
+			}
+	}
+
+	CrmCastInit(&in->item_cast, TupleDescAttr(desc, 1)->atttypid, TEXTOID, fn, "2 (item)");
+	(void) CrmQueryForEachRow(&q, BasketReceiveRow, in);
+	CrmQueryClose(&q);
+	SPI_finish();
+	return in;
+}
+
+/*----------------------------------------------------------------------
+ * Transactions
+ *----------------------------------------------------------------------
+ */
+
+/* qsort comparator of item ids by the bytes of their text ("C" order). */
+static int
+BasketTextCmp(const void *a, const void *b, void *arg)
+{
+	text	  **texts = (text **) arg;
+	text	   *ta = texts[*(const int32 *) a];
+	text	   *tb = texts[*(const int32 *) b];
+	int			la = VARSIZE(ta) - VARHDRSZ;
+	int			lb = VARSIZE(tb) - VARHDRSZ;
+	int			c = memcmp(VARDATA(ta), VARDATA(tb), Min(la, lb));
+
+	if (c != 0)
+		return c;
+	return (la > lb) - (la < lb);
+}
+
+/* Renumber items in text order and group the rows into transactions. */
+static BasketData *
+BasketBuildData(BasketInput *in)
+{
+	BasketData *d = palloc0(sizeof(BasketData));
+	int32	   *order;
+	int32	   *newid;
+	int64	   *start;
+	int32	   *items;
+	int64		i;
+	int32		b;
+	int64		out;
+
+	d->nitems = in->nitems;
+	d->ntrans = 0;
+	order = palloc(sizeof(int32) * Max(in->nitems, 1));
+	newid = palloc(sizeof(int32) * Max(in->nitems, 1));
+	for (i = 0; i < in->nitems; i++)
+		order[i] = (int32) i;
+	qsort_arg(order, in->nitems, sizeof(int32), BasketTextCmp, in->item_text);
+	d->item_text = palloc(sizeof(text *) * Max(in->nitems, 1));
+	for (i = 0; i < in->nitems; i++)
+	{
+		newid[order[i]] = (int32) i;
+		d->item_text[i] = in->item_text[order[i]];
+	}
+	pfree(order);
+
+	/* counting sort of the rows by basket */
+	start = palloc0(sizeof(int64) * ((Size) in->nbaskets + 1));
+	for (i = 0; i < in->nrows; i++)
+		start[in->row_basket[i] + 1]++;
+	for (b = 0; b < in->nbaskets; b++)
+		start[b + 1] += start[b];
+	items = palloc_extended(sizeof(int32) * Max(in->nrows, 1), MCXT_ALLOC_HUGE);
+	{
+		int64	   *fill = palloc(sizeof(int64) * Max(in->nbaskets, 1));
+
+		memcpy(fill, start, sizeof(int64) * in->nbaskets);
+		for (i = 0; i < in->nrows; i++)
+			items[fill[in->row_basket[i]]++] = newid[in->row_item[i]];
+		pfree(fill);
+	}
+	pfree(in->row_basket);
+	pfree(in->row_item);
+	in->row_basket = in->row_item = NULL;
+	pfree(newid);
+
+	/* sort each basket and drop repeated items, in place */
+	d->item_count = palloc0(sizeof(int32) * Max(in->nitems, 1));
+	d->tstart = palloc(sizeof(int64) * ((Size) in->nbaskets + 1));
+	out = 0;
+	for (b = 0; b < in->nbaskets; b++)
+	{
+		int64		s = start[b];
+		int64		e = start[b + 1];
+		int64		tbeg = out;
+
+		if ((b & 0x3FFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (s == e)
+			continue;
+		BasketSortInt32(items + s, e - s);
+		for (i = s; i < e; i++)
+		{
+			if (i > s && items[i] == items[i - 1])
+				continue;
+			items[out++] = items[i];
+			d->item_count[items[i]]++;
+		}
+		d->tstart[d->ntrans++] = tbeg;
+	}
+	d->tstart[d->ntrans] = out;
+	d->titems = items;
+	pfree(start);
+	return d;
+}
+
+/* Read the caller's query and group its rows into transactions, in cxt. */
+BasketData *
+BasketLoad(const char *query, const char *fn, MemoryContext cxt)
+{
+	return BasketBuildData(BasketReadQuery(query, fn, cxt));
+}
