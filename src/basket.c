@@ -10,7 +10,9 @@
  * frequent itemsets by FP-growth (basket_fpgrowth.c).  This file holds the
  * SQL entry points: the result rows, built from the trie of the itemsets
  * (indexed by a hash of its edges for the subset lookups of rule
- * generation), and the settings.
+ * generation), and the settings.  Everything one call builds lives in one
+ * work context, checked against crm_analytics.max_memory as it grows (see
+ * basket.h) and deleted at the end.
  *
  * The output is bounded by crm_analytics.max_itemsets: a run that would find
  * more frequent itemsets (or return more rules) stops with an ERROR naming the
@@ -64,6 +66,9 @@
 #define BASKET_DEFAULT_MAX_ITEMSETS 10000000
 int			basket_max_itemsets = BASKET_DEFAULT_MAX_ITEMSETS;
 
+/* stage name for the memory error (see basket.h) */
+#define BASKET_RETURNING	"Returning the results"
+
 PG_FUNCTION_INFO_V1(frequent_itemsets);
 PG_FUNCTION_INFO_V1(association_rules);
 PG_FUNCTION_INFO_V1(cross_sell);
@@ -101,7 +106,7 @@ BasketIndexItemsets(BasketResult *r)
 
 	while ((int64) cap < m->nsets + m->nsets / 2)
 		cap *= 2;
-	r->lookup = palloc_extended(sizeof(int32) * (Size) cap, MCXT_ALLOC_HUGE);
+	r->lookup = BasketAlloc(m->cxt, cap, sizeof(int32), false, m->fn, "Indexing the itemsets");
 	memset(r->lookup, 0xFF, sizeof(int32) * (Size) cap);
 	r->lookup_mask = cap - 1;
 	for (i = 1; i < m->nsets; i++)
@@ -256,9 +261,9 @@ frequent_itemsets(PG_FUNCTION_ARGS)
 	old = MemoryContextSwitchTo(work);
 	r = BasketRun(query, fn, min_support, max_length);
 
-	ranks = palloc(sizeof(int32) * Max(r->data->nitems, 1));
-	ids = palloc(sizeof(int32) * Max(r->data->nitems, 1));
-	elems = palloc(sizeof(Datum) * Max(r->data->nitems, 1));
+	ranks = BasketAlloc(work, r->data->nitems, sizeof(int32), false, fn, BASKET_RETURNING);
+	ids = BasketAlloc(work, r->data->nitems, sizeof(int32), false, fn, BASKET_RETURNING);
+	elems = BasketAlloc(work, r->data->nitems, sizeof(Datum), false, fn, BASKET_RETURNING);
 	for (i = 1; i < r->miner.nsets; i++)
 	{
 		Datum		values[3];
@@ -352,12 +357,12 @@ association_rules(PG_FUNCTION_ARGS)
 	ntrans = (double) r->data->ntrans;
 	BasketIndexItemsets(r);
 
-	zr = palloc(sizeof(int32) * Max(r->data->nitems, 1));
-	xr = palloc(sizeof(int32) * Max(r->data->nitems, 1));
-	yr = palloc(sizeof(int32) * Max(r->data->nitems, 1));
-	ids = palloc(sizeof(int32) * Max(r->data->nitems, 1));
-	elems = palloc(sizeof(Datum) * Max(r->data->nitems, 1));
-	idx = palloc(sizeof(int) * Max(r->data->nitems, 1));
+	zr = BasketAlloc(work, r->data->nitems, sizeof(int32), false, fn, BASKET_RETURNING);
+	xr = BasketAlloc(work, r->data->nitems, sizeof(int32), false, fn, BASKET_RETURNING);
+	yr = BasketAlloc(work, r->data->nitems, sizeof(int32), false, fn, BASKET_RETURNING);
+	ids = BasketAlloc(work, r->data->nitems, sizeof(int32), false, fn, BASKET_RETURNING);
+	elems = BasketAlloc(work, r->data->nitems, sizeof(Datum), false, fn, BASKET_RETURNING);
+	idx = BasketAlloc(work, r->data->nitems, sizeof(int), false, fn, BASKET_RETURNING);
 	for (i = 1; i < m->nsets; i++)
 	{
 		int			k;

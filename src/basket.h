@@ -10,6 +10,8 @@
 
 #include "postgres.h"
 
+#include "crm_analytics.h"
+
 /* crm_analytics.max_itemsets: the most itemsets (or rules) one run returns */
 extern int	basket_max_itemsets;
 
@@ -23,6 +25,36 @@ BasketMix64(uint64 x)
 	x *= UINT64CONST(0x94d049bb133111eb);
 	x ^= x >> 31;
 	return (uint32) x;
+}
+
+/*
+ * Memory.  Everything one run builds (the rows, the dictionaries, the
+ * transactions, the FP-trees and the itemsets) lives in its work context,
+ * and every allocation that grows with the data checks first that the work
+ * context as a whole stays within crm_analytics.max_memory (memory.c).  The
+ * what argument names the stage for the error detail ("Building an FP-tree
+ * would take ... kB").
+ */
+
+/* n elements of elem bytes in the work context cxt, zeroed when zero. */
+static inline void *
+BasketAlloc(MemoryContext cxt, Size n, Size elem, bool zero, const char *fn,
+			const char *what)
+{
+	CrmMemoryCheckContext(cxt, CrmMemoryArraySize(Max(n, 1), elem, fn, what), fn, what);
+	if (zero)
+		return CrmMemoryAlloc0(cxt, n, elem, fn, what);
+	return CrmMemoryAlloc(cxt, n, elem, fn, what);
+}
+
+/* ptr, an array of oldn elements in the work context cxt, grown to n. */
+static inline void *
+BasketRealloc(MemoryContext cxt, void *ptr, Size oldn, Size n, Size elem,
+			  const char *fn, const char *what)
+{
+	if (n > oldn)
+		CrmMemoryCheckContext(cxt, CrmMemoryArraySize(n - oldn, elem, fn, what), fn, what);
+	return CrmMemoryRealloc(ptr, n, elem, fn, what);
 }
 
 /* qsort comparator of int32. */
@@ -77,6 +109,7 @@ typedef struct FpPath FpPath;
 /* Mining state, and the trie of the itemsets found. */
 typedef struct FpMiner
 {
+	MemoryContext cxt;			/* the work context of the run */
 	const char *fn;
 	int32		minc;			/* absolute minimum support count */
 	int32		ntrans;

@@ -36,8 +36,12 @@
  *
  * The output is bounded by crm_analytics.max_itemsets: a run that would find
  * more frequent itemsets (or return more rules) stops with an ERROR naming the
- * setting.  Every mining loop calls CHECK_FOR_INTERRUPTS, so statement_timeout
- * and cancel work.
+ * setting.  Its memory is bounded by crm_analytics.max_memory: the trees, the
+ * scratch arrays of the mining and the itemset trie live in the run's work
+ * context, which is checked (with the transactions it still holds) whenever
+ * a tree is built, mining scratch is allocated or the itemset storage
+ * doubles.  Every mining loop calls CHECK_FOR_INTERRUPTS, so
+ * statement_timeout and cancel work.
  */
 #include "postgres.h"
 
@@ -60,6 +64,11 @@
 
 /* relative tolerance of ceil(min_support * N), so that 0.1 * 30 gives 3 */
 #define BASKET_SUPPORT_EPS	1e-12
+
+/* stage names for the memory error (see basket.h) */
+#define FP_BUILDING		"Building an FP-tree"
+#define FP_MINING		"Mining the FP-tree"
+#define FP_STORING		"Storing the itemsets"
 
 /* A node of an FP-tree: one cache-friendly 16-byte record. */
 typedef struct FpNode
@@ -124,10 +133,15 @@ FpEmit(FpMiner *m, int32 parent, int32 item, int32 count)
 		FpLimitError(m, "frequent itemsets");
 	if (id == m->sets_cap)
 	{
-		m->sets_cap *= 2;
-		m->sparent = repalloc_huge(m->sparent, sizeof(int32) * m->sets_cap);
-		m->sitem = repalloc_huge(m->sitem, sizeof(int32) * m->sets_cap);
-		m->scount = repalloc_huge(m->scount, sizeof(int32) * m->sets_cap);
+		int64		newcap = m->sets_cap * 2;
+
+		m->sparent = BasketRealloc(m->cxt, m->sparent, m->sets_cap, newcap,
+								   sizeof(int32), m->fn, FP_STORING);
+		m->sitem = BasketRealloc(m->cxt, m->sitem, m->sets_cap, newcap,
+								 sizeof(int32), m->fn, FP_STORING);
+		m->scount = BasketRealloc(m->cxt, m->scount, m->sets_cap, newcap,
+								  sizeof(int32), m->fn, FP_STORING);
+		m->sets_cap = newcap;
 	}
 	m->sparent[id] = parent;
 	m->sitem[id] = item;
@@ -138,9 +152,12 @@ FpEmit(FpMiner *m, int32 parent, int32 item, int32 count)
 	return (int32) id;
 }
 
-/* An empty tree for at most maxnodes nodes (root included). */
+/*
+ * An empty tree for at most maxnodes nodes (root included), after checking
+ * the budget for the whole tree at once.
+ */
 static void
-FpTreeInit(FpTree *t, int32 nitems, int64 maxnodes)
+FpTreeInit(FpMiner *m, FpTree *t, int32 nitems, int64 maxnodes)
 {
 	if (maxnodes > INT_MAX / 2)
 		ereport(ERROR,
@@ -148,13 +165,17 @@ FpTreeInit(FpTree *t, int32 nitems, int64 maxnodes)
 				 errmsg("the FP-tree of this query is too large"),
 				 errdetail("It would have %lld nodes.", (long long) maxnodes),
 				 errhint("Raise min_support.")));
+	CrmMemoryCheckContext(m->cxt,
+						  CrmMemoryArraySize(Max(nitems, 1), 3 * sizeof(int32), m->fn, FP_BUILDING) +
+						  CrmMemoryArraySize(maxnodes, sizeof(FpNode), m->fn, FP_BUILDING),
+						  m->fn, FP_BUILDING);
 	t->nitems = nitems;
-	t->gitem = palloc(sizeof(int32) * Max(nitems, 1));
-	t->icount = palloc0(sizeof(int32) * Max(nitems, 1));
-	t->head = palloc(sizeof(int32) * Max(nitems, 1));
+	t->gitem = CrmMemoryAlloc(m->cxt, nitems, sizeof(int32), m->fn, FP_BUILDING);
+	t->icount = CrmMemoryAlloc0(m->cxt, nitems, sizeof(int32), m->fn, FP_BUILDING);
+	t->head = CrmMemoryAlloc(m->cxt, nitems, sizeof(int32), m->fn, FP_BUILDING);
 	memset(t->head, 0xFF, sizeof(int32) * Max(nitems, 1));
 	t->maxnodes = (int32) maxnodes;
-	t->node = palloc_extended(sizeof(FpNode) * maxnodes, MCXT_ALLOC_HUGE);
+	t->node = CrmMemoryAlloc(m->cxt, maxnodes, sizeof(FpNode), m->fn, FP_BUILDING);
 	t->node[0].item = -1;
 	t->node[0].count = 0;
 	t->node[0].parent = -1;
@@ -187,8 +208,8 @@ FpChildTableReset(FpMiner *m, int64 maxnodes)
 			pfree(m->ckey);
 			pfree(m->cval);
 		}
-		m->ckey = palloc_extended(sizeof(uint64) * (Size) cap, MCXT_ALLOC_HUGE);
-		m->cval = palloc_extended(sizeof(int32) * (Size) cap, MCXT_ALLOC_HUGE);
+		m->ckey = BasketAlloc(m->cxt, cap, sizeof(uint64), false, m->fn, FP_BUILDING);
+		m->cval = BasketAlloc(m->cxt, cap, sizeof(int32), false, m->fn, FP_BUILDING);
 		m->ccap = cap;
 	}
 	memset(m->ckey, 0, sizeof(uint64) * (Size) cap);
@@ -297,13 +318,19 @@ FpPathRoom(FpMiner *m, int64 used, int64 n, int32 npaths)
 {
 	if (used + n > m->pbuf_cap)
 	{
-		m->pbuf_cap = Max(m->pbuf_cap * 2, used + n);
-		m->pbuf = repalloc_huge(m->pbuf, sizeof(int32) * m->pbuf_cap);
+		int64		newcap = Max(m->pbuf_cap * 2, used + n);
+
+		m->pbuf = BasketRealloc(m->cxt, m->pbuf, m->pbuf_cap, newcap, sizeof(int32),
+								m->fn, FP_MINING);
+		m->pbuf_cap = newcap;
 	}
 	if (npaths >= m->paths_cap)
 	{
-		m->paths_cap *= 2;
-		m->paths = repalloc_huge(m->paths, sizeof(FpPath) * (Size) m->paths_cap);
+		int32		newcap = m->paths_cap * 2;
+
+		m->paths = BasketRealloc(m->cxt, m->paths, m->paths_cap, newcap, sizeof(FpPath),
+								 m->fn, FP_MINING);
+		m->paths_cap = newcap;
 	}
 }
 
@@ -351,7 +378,7 @@ FpConditionalTree(FpMiner *m, const int32 *gitem, int32 j, const int32 *base,
 		return false;
 	}
 
-	FpTreeInit(c, nfreq, used + 1);
+	FpTreeInit(m, c, nfreq, used + 1);
 	for (i = 0; i < ntouched; i++)
 	{
 		int32		li = touched[i];
@@ -413,10 +440,12 @@ FpMine(FpMiner *m, FpTree *t, int32 prefix, int depth)
 		FpSinglePath(m, t, prefix, depth, t->nitems, -1);
 		return;
 	}
-	cnt = palloc0(sizeof(int32) * Max(t->nitems, 1));
-	map = palloc(sizeof(int32) * Max(t->nitems, 1));
-	touched = palloc(sizeof(int32) * Max(t->nitems, 1));
-	path = palloc(sizeof(int32) * Max(t->nitems, 1));
+	CrmMemoryCheckContext(m->cxt, CrmMemoryArraySize(Max(t->nitems, 1), 4 * sizeof(int32), m->fn, FP_MINING),
+						  m->fn, FP_MINING);
+	cnt = CrmMemoryAlloc0(m->cxt, t->nitems, sizeof(int32), m->fn, FP_MINING);
+	map = CrmMemoryAlloc(m->cxt, t->nitems, sizeof(int32), m->fn, FP_MINING);
+	touched = CrmMemoryAlloc(m->cxt, t->nitems, sizeof(int32), m->fn, FP_MINING);
+	path = CrmMemoryAlloc(m->cxt, t->nitems, sizeof(int32), m->fn, FP_MINING);
 
 	for (j = t->nitems - 1; j >= 0; j--)
 	{
@@ -512,15 +541,15 @@ typedef struct FpReduced
  * the tree exactly its common prefix with the previous one.
  */
 static void
-FpReduce(FpReduced *r, BasketData *d, const int32 *item_rank, int64 total)
+FpReduce(FpMiner *m, FpReduced *r, BasketData *d, const int32 *item_rank, int64 total)
 {
 	int64		used = 0;
 	int32		tr;
 	FpTransSort ts;
 
-	r->ranks = palloc_extended(sizeof(int32) * Max(total, 1), MCXT_ALLOC_HUGE);
-	r->start = palloc_extended(sizeof(int64) * ((Size) d->ntrans + 1), MCXT_ALLOC_HUGE);
-	r->order = palloc_extended(sizeof(int32) * Max(d->ntrans, 1), MCXT_ALLOC_HUGE);
+	r->ranks = BasketAlloc(m->cxt, total, sizeof(int32), false, m->fn, FP_BUILDING);
+	r->start = BasketAlloc(m->cxt, (Size) d->ntrans + 1, sizeof(int64), false, m->fn, FP_BUILDING);
+	r->order = BasketAlloc(m->cxt, d->ntrans, sizeof(int32), false, m->fn, FP_BUILDING);
 	r->ntr = 0;
 	for (tr = 0; tr < d->ntrans; tr++)
 	{
@@ -576,9 +605,9 @@ FpReduce(FpReduced *r, BasketData *d, const int32 *item_rank, int64 total)
  * of the mining stay close in memory.
  */
 static void
-FpBuildSorted(FpTree *t, const FpReduced *r)
+FpBuildSorted(FpMiner *m, FpTree *t, const FpReduced *r)
 {
-	int32	   *stack = palloc(sizeof(int32) * Max(t->nitems, 1));
+	int32	   *stack = BasketAlloc(m->cxt, t->nitems, sizeof(int32), false, m->fn, FP_BUILDING);
 	int32		tr;
 
 	for (tr = 0; tr < r->ntr; tr++)
@@ -631,16 +660,17 @@ FpBuildSorted(FpTree *t, const FpReduced *r)
 static void
 FpMineTransactions(FpMiner *m, const FpReduced *r, int32 nitems)
 {
-	int32	   *icount = palloc0(sizeof(int32) * Max(nitems, 1));
-	int64	   *ostart = palloc0(sizeof(int64) * ((Size) nitems + 1));
-	int64	   *ofill = palloc(sizeof(int64) * Max(nitems, 1));
-	int32	   *otr = palloc_extended(sizeof(int32) * Max(r->total, 1), MCXT_ALLOC_HUGE);
-	int32	   *opos = palloc_extended(sizeof(int32) * Max(r->total, 1), MCXT_ALLOC_HUGE);
-	int32	   *gitem = palloc(sizeof(int32) * Max(nitems, 1));
-	int32	   *cnt = palloc0(sizeof(int32) * Max(nitems, 1));
-	int32	   *map = palloc(sizeof(int32) * Max(nitems, 1));
-	int32	   *touched = palloc(sizeof(int32) * Max(nitems, 1));
-	int32	   *path = palloc(sizeof(int32) * Max(nitems, 1));
+	MemoryContext cxt = m->cxt;
+	int32	   *icount = BasketAlloc(cxt, nitems, sizeof(int32), true, m->fn, FP_MINING);
+	int64	   *ostart = BasketAlloc(cxt, (Size) nitems + 1, sizeof(int64), true, m->fn, FP_MINING);
+	int64	   *ofill = BasketAlloc(cxt, nitems, sizeof(int64), false, m->fn, FP_MINING);
+	int32	   *otr = BasketAlloc(cxt, r->total, sizeof(int32), false, m->fn, FP_MINING);
+	int32	   *opos = BasketAlloc(cxt, r->total, sizeof(int32), false, m->fn, FP_MINING);
+	int32	   *gitem = BasketAlloc(cxt, nitems, sizeof(int32), false, m->fn, FP_MINING);
+	int32	   *cnt = BasketAlloc(cxt, nitems, sizeof(int32), true, m->fn, FP_MINING);
+	int32	   *map = BasketAlloc(cxt, nitems, sizeof(int32), false, m->fn, FP_MINING);
+	int32	   *touched = BasketAlloc(cxt, nitems, sizeof(int32), false, m->fn, FP_MINING);
+	int32	   *path = BasketAlloc(cxt, nitems, sizeof(int32), false, m->fn, FP_MINING);
 	int64		k;
 	int32		tr;
 	int32		j;
@@ -745,34 +775,35 @@ BasketMine(FpMiner *m, BasketData *d, double min_support, int max_length,
 	int32		tr;
 
 	memset(m, 0, sizeof(FpMiner));
+	m->cxt = CurrentMemoryContext;
 	m->fn = fn;
 	m->ntrans = d->ntrans;
 	m->minc = BasketMinCount(min_support, d->ntrans);
 	m->max_length = max_length;
 	m->max_sets = basket_max_itemsets;
 	m->sets_cap = 1024;
-	m->sparent = palloc_extended(sizeof(int32) * m->sets_cap, MCXT_ALLOC_HUGE);
-	m->sitem = palloc_extended(sizeof(int32) * m->sets_cap, MCXT_ALLOC_HUGE);
-	m->scount = palloc_extended(sizeof(int32) * m->sets_cap, MCXT_ALLOC_HUGE);
+	m->sparent = BasketAlloc(m->cxt, m->sets_cap, sizeof(int32), false, fn, FP_STORING);
+	m->sitem = BasketAlloc(m->cxt, m->sets_cap, sizeof(int32), false, fn, FP_STORING);
+	m->scount = BasketAlloc(m->cxt, m->sets_cap, sizeof(int32), false, fn, FP_STORING);
 	/* node 0: the empty itemset */
 	m->sparent[0] = -1;
 	m->sitem[0] = -1;
 	m->scount[0] = d->ntrans;
 	m->nsets = 1;
 	m->pbuf_cap = 4096;
-	m->pbuf = palloc_extended(sizeof(int32) * m->pbuf_cap, MCXT_ALLOC_HUGE);
+	m->pbuf = BasketAlloc(m->cxt, m->pbuf_cap, sizeof(int32), false, fn, FP_MINING);
 	m->paths_cap = 1024;
-	m->paths = palloc_extended(sizeof(FpPath) * m->paths_cap, MCXT_ALLOC_HUGE);
+	m->paths = BasketAlloc(m->cxt, m->paths_cap, sizeof(FpPath), false, fn, FP_MINING);
 
 	/* rank the frequent items by descending support, then text order */
-	rank_item = palloc(sizeof(int32) * Max(d->nitems, 1));
-	item_rank = palloc(sizeof(int32) * Max(d->nitems, 1));
+	rank_item = BasketAlloc(m->cxt, d->nitems, sizeof(int32), false, fn, FP_BUILDING);
+	item_rank = BasketAlloc(m->cxt, d->nitems, sizeof(int32), false, fn, FP_BUILDING);
 	for (i = 0; i < d->nitems; i++)
 		if (d->item_count[i] >= m->minc)
 			rank_item[nfreq++] = i;
 	{
 		/* stable counting-free sort: qsort on (count desc, id asc) */
-		int64	   *keys = palloc(sizeof(int64) * Max(nfreq, 1));
+		int64	   *keys = BasketAlloc(m->cxt, nfreq, sizeof(int64), false, fn, FP_BUILDING);
 
 		for (i = 0; i < nfreq; i++)
 			keys[i] = ((int64) (INT_MAX - d->item_count[rank_item[i]]) << 32) | rank_item[i];
@@ -801,7 +832,7 @@ BasketMine(FpMiner *m, BasketData *d, double min_support, int max_length,
 			if (item_rank[d->titems[k]] >= 0)
 				total++;
 	}
-	FpReduce(&red, d, item_rank, total);
+	FpReduce(m, &red, d, item_rank, total);
 	pfree(item_rank);
 	elog(DEBUG1, "%s: %d baskets, %d items, %d frequent (min count %d), %lld frequent item occurrences, FP-tree of %lld nodes: first level from the %s",
 		 fn, d->ntrans, d->nitems, nfreq, m->minc, (long long) total, (long long) red.nnodes,
@@ -813,10 +844,10 @@ BasketMine(FpMiner *m, BasketData *d, double min_support, int max_length,
 	}
 	else
 	{
-		FpTreeInit(&t, nfreq, red.nnodes + 1);
+		FpTreeInit(m, &t, nfreq, red.nnodes + 1);
 		for (i = 0; i < nfreq; i++)
 			t.gitem[i] = i;
-		FpBuildSorted(&t, &red);
+		FpBuildSorted(m, &t, &red);
 		FpMine(m, &t, 0, 0);
 		FpTreeFree(&t);
 	}

@@ -7,21 +7,28 @@
  * crm.frequent_itemsets(query, min_support, max_length) and
  * crm.association_rules(query, min_support, min_confidence, max_length,
  * max_consequent) read a caller's (basket, item) query once, with the
- * caller's rights, through SPI_execute_extended into a DestReceiver of ours,
- * so that no row is materialised by SPI.  Items are cast to text by the
- * query and dictionary-encoded to dense integers with an open-addressing
- * hash table on their bytes; basket keys keep their type and are hashed with
- * the type's default hash opclass (a plain 64-bit mix for the integer and
- * date/time types).  The dictionary is then renumbered in byte order of the
- * item text ("C" collation), which is the documented order of the items
- * inside every returned array.  Transactions become sorted, duplicate-free
- * integer arrays (counting sort by basket), all in one memory context that
- * is deleted at the end.
+ * caller's rights, through the shared query API (query.c: the caller's own
+ * plan, run read-only, row by row into a callback), so that no row is
+ * materialised by SPI.  Items are converted to text as ::text does and
+ * dictionary-encoded to dense integers with an open-addressing hash table on
+ * their bytes; basket keys keep their type and are hashed with the type's
+ * default hash opclass (a plain 64-bit mix for the integer and date/time
+ * types).  The dictionary is then renumbered in byte order of the item text
+ * ("C" collation), which is the documented order of the items inside every
+ * returned array.  Transactions become sorted, duplicate-free integer arrays
+ * (counting sort by basket), all in one memory context that is deleted at
+ * the end.
+ *
+ * That work context is checked against crm_analytics.max_memory whenever a
+ * structure grows: when the row arrays, the dictionaries or their hash
+ * tables double, every 64 kB of item texts and basket keys copied
+ * (CrmMemoryNote), and before the transactions are built.
  */
 #include "postgres.h"
 
 #include <limits.h>
 
+#include "access/detoast.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
@@ -37,6 +44,10 @@
 
 #include "crm_analytics.h"
 #include "basket.h"
+
+/* stage names for the memory error */
+#define BASKET_READING		"Reading the query"
+#define BASKET_GROUPING		"Grouping the rows into baskets"
 
 /*----------------------------------------------------------------------
  * Reading the input
@@ -72,6 +83,9 @@ typedef struct BasketInput
 	uint32		bhash_mask;
 	int32		last_basket;	/* rows of one basket usually come together */
 
+	/* bytes of texts and keys copied since the last budget check */
+	Size		unchecked;
+
 	/* rows */
 	int64		nrows;
 	int64		rows_cap;
@@ -83,9 +97,10 @@ typedef struct BasketInput
 
 /* A larger power-of-two table for ids, rehashed from the given hashes. */
 static int32 *
-BasketRehash(MemoryContext cxt, const uint32 *hashes, int32 n, uint32 newcap)
+BasketRehash(BasketInput *in, const uint32 *hashes, int32 n, uint32 newcap)
 {
-	int32	   *table = MemoryContextAllocHuge(cxt, sizeof(int32) * (Size) newcap);
+	int32	   *table = BasketAlloc(in->cxt, newcap, sizeof(int32), false, in->fn,
+									BASKET_READING);
 	uint32		mask = newcap - 1;
 	int32		i;
 
@@ -132,11 +147,16 @@ BasketItemId(BasketInput *in, const char *data, int len)
 		BasketTooMany(in, "items");
 	if (in->nitems == in->items_cap)
 	{
-		in->items_cap *= 2;
-		in->item_text = repalloc_huge(in->item_text, sizeof(text *) * (Size) in->items_cap);
-		in->item_hash = repalloc_huge(in->item_hash, sizeof(uint32) * (Size) in->items_cap);
+		int32		newcap = in->items_cap * 2;
+
+		in->item_text = BasketRealloc(in->cxt, in->item_text, in->items_cap, newcap,
+									  sizeof(text *), in->fn, BASKET_READING);
+		in->item_hash = BasketRealloc(in->cxt, in->item_hash, in->items_cap, newcap,
+									  sizeof(uint32), in->fn, BASKET_READING);
+		in->items_cap = newcap;
 	}
 	id = in->nitems++;
+	CrmMemoryNote(in->cxt, &in->unchecked, VARHDRSZ + len, in->fn, BASKET_READING);
 	t = MemoryContextAlloc(in->cxt, VARHDRSZ + len);
 	SET_VARSIZE(t, VARHDRSZ + len);
 	memcpy(VARDATA(t), data, len);
@@ -148,7 +168,7 @@ BasketItemId(BasketInput *in, const char *data, int len)
 		uint32		newcap = (in->ihash_mask + 1) * 2;
 
 		pfree(in->ihash);
-		in->ihash = BasketRehash(in->cxt, in->item_hash, in->nitems, newcap);
+		in->ihash = BasketRehash(in, in->item_hash, in->nitems, newcap);
 		in->ihash_mask = newcap - 1;
 	}
 	return id;
@@ -189,17 +209,26 @@ BasketBasketId(BasketInput *in, Datum key)
 		BasketTooMany(in, "baskets");
 	if (in->nbaskets == in->baskets_cap)
 	{
-		in->baskets_cap *= 2;
-		in->bkey = repalloc_huge(in->bkey, sizeof(Datum) * (Size) in->baskets_cap);
-		in->bkey_hash = repalloc_huge(in->bkey_hash, sizeof(uint32) * (Size) in->baskets_cap);
+		int32		newcap = in->baskets_cap * 2;
+
+		in->bkey = BasketRealloc(in->cxt, in->bkey, in->baskets_cap, newcap,
+								 sizeof(Datum), in->fn, BASKET_READING);
+		in->bkey_hash = BasketRealloc(in->cxt, in->bkey_hash, in->baskets_cap, newcap,
+									  sizeof(uint32), in->fn, BASKET_READING);
+		in->baskets_cap = newcap;
 	}
 	id = in->nbaskets++;
 	if (in->bfast || in->btypbyval)
 		in->bkey[id] = key;
 	else
 	{
-		MemoryContext old = MemoryContextSwitchTo(in->cxt);
+		MemoryContext old;
 
+		CrmMemoryNote(in->cxt, &in->unchecked,
+					  in->btyplen == -1 ? toast_raw_datum_size(key) :
+					  datumGetSize(key, false, in->btyplen),
+					  in->fn, BASKET_READING);
+		old = MemoryContextSwitchTo(in->cxt);
 		if (in->btyplen == -1)
 			in->bkey[id] = PointerGetDatum(PG_DETOAST_DATUM_COPY(key));
 		else
@@ -213,7 +242,7 @@ BasketBasketId(BasketInput *in, Datum key)
 		uint32		newcap = (in->bhash_mask + 1) * 2;
 
 		pfree(in->bhash);
-		in->bhash = BasketRehash(in->cxt, in->bkey_hash, in->nbaskets, newcap);
+		in->bhash = BasketRehash(in, in->bkey_hash, in->nbaskets, newcap);
 		in->bhash_mask = newcap - 1;
 	}
 	return in->last_basket = id;
@@ -234,9 +263,13 @@ BasketAddRow(BasketInput *in, Datum basket, Datum item)
 	bid = BasketBasketId(in, basket);
 	if (in->nrows == in->rows_cap)
 	{
-		in->rows_cap *= 2;
-		in->row_basket = repalloc_huge(in->row_basket, sizeof(int32) * (Size) in->rows_cap);
-		in->row_item = repalloc_huge(in->row_item, sizeof(int32) * (Size) in->rows_cap);
+		int64		newcap = in->rows_cap * 2;
+
+		in->row_basket = BasketRealloc(in->cxt, in->row_basket, in->rows_cap, newcap,
+									   sizeof(int32), in->fn, BASKET_READING);
+		in->row_item = BasketRealloc(in->cxt, in->row_item, in->rows_cap, newcap,
+									 sizeof(int32), in->fn, BASKET_READING);
+		in->rows_cap = newcap;
 	}
 	in->row_basket[in->nrows] = bid;
 	in->row_item[in->nrows] = iid;
@@ -271,19 +304,19 @@ BasketReadQuery(const char *query, const char *fn, MemoryContext cxt)
 	in->cxt = cxt;
 	in->fn = fn;
 	in->items_cap = 1024;
-	in->item_text = MemoryContextAlloc(cxt, sizeof(text *) * in->items_cap);
-	in->item_hash = MemoryContextAlloc(cxt, sizeof(uint32) * in->items_cap);
-	in->ihash = BasketRehash(cxt, NULL, 0, 4096);
+	in->item_text = BasketAlloc(cxt, in->items_cap, sizeof(text *), false, fn, BASKET_READING);
+	in->item_hash = BasketAlloc(cxt, in->items_cap, sizeof(uint32), false, fn, BASKET_READING);
+	in->ihash = BasketRehash(in, NULL, 0, 4096);
 	in->ihash_mask = 4095;
 	in->baskets_cap = 1024;
-	in->bkey = MemoryContextAlloc(cxt, sizeof(Datum) * in->baskets_cap);
-	in->bkey_hash = MemoryContextAlloc(cxt, sizeof(uint32) * in->baskets_cap);
-	in->bhash = BasketRehash(cxt, NULL, 0, 4096);
+	in->bkey = BasketAlloc(cxt, in->baskets_cap, sizeof(Datum), false, fn, BASKET_READING);
+	in->bkey_hash = BasketAlloc(cxt, in->baskets_cap, sizeof(uint32), false, fn, BASKET_READING);
+	in->bhash = BasketRehash(in, NULL, 0, 4096);
 	in->bhash_mask = 4095;
 	in->last_basket = -1;
 	in->rows_cap = 65536;
-	in->row_basket = MemoryContextAllocHuge(cxt, sizeof(int32) * in->rows_cap);
-	in->row_item = MemoryContextAllocHuge(cxt, sizeof(int32) * in->rows_cap);
+	in->row_basket = BasketAlloc(cxt, in->rows_cap, sizeof(int32), false, fn, BASKET_READING);
+	in->row_item = BasketAlloc(cxt, in->rows_cap, sizeof(int32), false, fn, BASKET_READING);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -358,6 +391,8 @@ static BasketData *
 BasketBuildData(BasketInput *in)
 {
 	BasketData *d = palloc0(sizeof(BasketData));
+	MemoryContext cxt = in->cxt;
+	const char *fn = in->fn;
 	int32	   *order;
 	int32	   *newid;
 	int64	   *start;
@@ -368,12 +403,12 @@ BasketBuildData(BasketInput *in)
 
 	d->nitems = in->nitems;
 	d->ntrans = 0;
-	order = palloc(sizeof(int32) * Max(in->nitems, 1));
-	newid = palloc(sizeof(int32) * Max(in->nitems, 1));
+	order = BasketAlloc(cxt, in->nitems, sizeof(int32), false, fn, BASKET_GROUPING);
+	newid = BasketAlloc(cxt, in->nitems, sizeof(int32), false, fn, BASKET_GROUPING);
 	for (i = 0; i < in->nitems; i++)
 		order[i] = (int32) i;
 	qsort_arg(order, in->nitems, sizeof(int32), BasketTextCmp, in->item_text);
-	d->item_text = palloc(sizeof(text *) * Max(in->nitems, 1));
+	d->item_text = BasketAlloc(cxt, in->nitems, sizeof(text *), false, fn, BASKET_GROUPING);
 	for (i = 0; i < in->nitems; i++)
 	{
 		newid[order[i]] = (int32) i;
@@ -382,14 +417,15 @@ BasketBuildData(BasketInput *in)
 	pfree(order);
 
 	/* counting sort of the rows by basket */
-	start = palloc0(sizeof(int64) * ((Size) in->nbaskets + 1));
+	start = BasketAlloc(cxt, (Size) in->nbaskets + 1, sizeof(int64), true, fn, BASKET_GROUPING);
 	for (i = 0; i < in->nrows; i++)
 		start[in->row_basket[i] + 1]++;
 	for (b = 0; b < in->nbaskets; b++)
 		start[b + 1] += start[b];
-	items = palloc_extended(sizeof(int32) * Max(in->nrows, 1), MCXT_ALLOC_HUGE);
+	items = BasketAlloc(cxt, in->nrows, sizeof(int32), false, fn, BASKET_GROUPING);
 	{
-		int64	   *fill = palloc(sizeof(int64) * Max(in->nbaskets, 1));
+		int64	   *fill = BasketAlloc(cxt, in->nbaskets, sizeof(int64), false, fn,
+									   BASKET_GROUPING);
 
 		memcpy(fill, start, sizeof(int64) * in->nbaskets);
 		for (i = 0; i < in->nrows; i++)
@@ -402,8 +438,9 @@ BasketBuildData(BasketInput *in)
 	pfree(newid);
 
 	/* sort each basket and drop repeated items, in place */
-	d->item_count = palloc0(sizeof(int32) * Max(in->nitems, 1));
-	d->tstart = palloc(sizeof(int64) * ((Size) in->nbaskets + 1));
+	d->item_count = BasketAlloc(cxt, in->nitems, sizeof(int32), true, fn, BASKET_GROUPING);
+	d->tstart = BasketAlloc(cxt, (Size) in->nbaskets + 1, sizeof(int64), false, fn,
+							BASKET_GROUPING);
 	out = 0;
 	for (b = 0; b < in->nbaskets; b++)
 	{
