@@ -98,10 +98,38 @@ SELECT * FROM crm.nearest_neighbors('SELECT c, i, w FROM sim_hand WHERE false');
 SELECT customer, neighbor, round(similarity::numeric, 6) AS similarity
 FROM crm.nearest_neighbors($$VALUES ('p', 'x', 1e300::float8), ('p', 'y', 1e300::float8), ('q', 'x', 1e300::float8)$$)
 ORDER BY 1;
--- the memory limit gives a clear error
-SET crm_analytics.similarity_max_memory = '64kB';
-SELECT count(*) FROM crm.nearest_neighbors('SELECT g % 1000, g % 77, 1 FROM generate_series(1, 20000) g');
-RESET crm_analytics.similarity_max_memory;
+-- The memory budget: crm_analytics.max_memory bounds the dictionaries, the
+-- matrix, the inverted index and the heaps of a search, checked as they grow;
+-- past it SQLSTATE 54000 with a hint naming the setting.  The helper reports
+-- the SQLSTATE, the message, the stage named by the detail (its kB figures
+-- depend on the allocator) and the hint.
+CREATE FUNCTION sim_guard(q text)
+RETURNS TABLE (outcome text, code text, message text, stage text, hint text)
+LANGUAGE plpgsql AS $$
+DECLARE
+	r text;
+	c text;
+	m text;
+	d text;
+	h text;
+BEGIN
+	EXECUTE q INTO r;
+	RETURN QUERY SELECT 'ok: ' || r, NULL::text, NULL::text, NULL::text, NULL::text;
+EXCEPTION WHEN OTHERS THEN
+	GET STACKED DIAGNOSTICS c = RETURNED_SQLSTATE, m = MESSAGE_TEXT, d = PG_EXCEPTION_DETAIL,
+		h = PG_EXCEPTION_HINT;
+	RETURN QUERY SELECT 'error', c, m, substring(d FROM '^(.*) would take'), h;
+END $$;
+-- 60,000 rows (16 bytes each while reading): customer g % 2000 buys item
+-- g % 50, so each customer has one item (2000 is a multiple of 50) and 39
+-- twins with the same item: 10 neighbours each, all of similarity 1
+SET crm_analytics.max_memory = '1MB';
+SELECT * FROM sim_guard($$SELECT count(*) FROM crm.nearest_neighbors('SELECT g % 2000, g % 50, 1 FROM pg_catalog.generate_series(1, 60000) g')$$);
+RESET crm_analytics.max_memory;
+SELECT * FROM sim_guard($$SELECT count(*) || ' neighbours, similarity ' || min(similarity) || ' to ' || max(similarity) FROM crm.nearest_neighbors('SELECT g % 2000, g % 50, 1 FROM pg_catalog.generate_series(1, 60000) g')$$);
+-- the settings of 0.1.0 are gone: crm_analytics.max_memory replaces
+-- crm_analytics.similarity_max_memory
+SET crm_analytics.similarity_max_memory = '1GB';
 
 --
 -- Agreement with a brute-force reference (every pair compared in SQL) on
@@ -141,9 +169,9 @@ UNION ALL SELECT 'jaccard', 1000, * FROM sim_compare('jaccard', 1000);
 
 -- with a memory limit too low for one heap per customer (300 x 200 hits =
 -- 960 kB > a quarter of 2 MB), customers are searched one at a time: same results
-SET crm_analytics.similarity_max_memory = '2MB';
+SET crm_analytics.max_memory = '2MB';
 SELECT 'cosine' AS metric, 200 AS k, * FROM sim_compare('cosine', 200);
-RESET crm_analytics.similarity_max_memory;
+RESET crm_analytics.max_memory;
 
 -- ties are broken by the neighbour key: within equal similarities, ascending keys
 SELECT count(*) AS tie_order_violations
@@ -354,3 +382,23 @@ SELECT crm.profile_candidates(p, 1, p, NULL) FROM sim_store2 WHERE id = 7;
 SELECT crm.profile_candidates(s.p, 1, crm.profile_unit(s.p), 3) FROM sim_store2 s WHERE id IN (7, 8);
 -- posting lists built from raw weights instead of unit weights
 SELECT crm.profile_candidates('{1:1}', 1, '{5:3}', 3);
+
+-- The memory budget of the stored-profile aggregates, per state: a profile
+-- of 100,000 items needs a state of 131,072 pairs (12 bytes each), more
+-- than 1 MB; a posting list of 100,000 customers, as many candidates
+SET crm_analytics.max_memory = '1MB';
+SELECT * FROM sim_guard($$SELECT crm.profile_size(crm.purchase_profile(g, 1)) FROM pg_catalog.generate_series(1, 100000) g$$);
+RESET crm_analytics.max_memory;
+SELECT * FROM sim_guard($$SELECT crm.profile_size(crm.purchase_profile(g, 1)) FROM pg_catalog.generate_series(1, 100000) g$$);
+CREATE TABLE sim_big_post AS
+SELECT 1 AS item, crm.purchase_profile(g, g / 100000.0) AS unit, crm.purchase_profile(g, 1 + g % 7) AS sizes
+FROM generate_series(1, 100000) g;
+SET crm_analytics.max_memory = '1MB';
+SELECT * FROM sim_guard($$SELECT crm.profile_candidates('{1:1}', item, unit, 10) FROM sim_big_post$$);
+SELECT * FROM sim_guard($$SELECT crm.profile_candidates_jaccard('{1:1}', item, sizes, 10) FROM sim_big_post$$);
+RESET crm_analytics.max_memory;
+-- cosine with the one-item target is the unit weight g / 100000: the top 10
+-- are 99991 .. 100000; Jaccard is 1 / size, largest (1) for the customers of
+-- size 1, g % 7 = 0: all floor(100000 / 7) = 14285 of them tie for the top
+SELECT * FROM sim_guard($$SELECT crm.profile_candidates('{1:1}', item, unit, 10) FROM sim_big_post$$);
+SELECT * FROM sim_guard($$SELECT cardinality(c) || ' candidates, all of size 1: ' || (SELECT bool_and(x % 7 = 0) FROM unnest(c) x) FROM (SELECT crm.profile_candidates_jaccard('{1:1}', item, sizes, 10) AS c FROM sim_big_post) s$$);

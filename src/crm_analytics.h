@@ -178,6 +178,5 @@ CrmInitReadOnlyStringInfo(StringInfo buf, char *data, int len)
 /* GUCs of each capability, defined from _PG_init */
 extern void KmeansDefineGUCs(void);
 extern void BasketDefineGUCs(void);
-extern void SimilarityDefineGUCs(void);
 
 #endif							/* CRM_ANALYTICS_H */
