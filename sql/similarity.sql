@@ -383,6 +383,61 @@ SELECT crm.profile_candidates(s.p, 1, crm.profile_unit(s.p), 3) FROM sim_store2 
 -- posting lists built from raw weights instead of unit weights
 SELECT crm.profile_candidates('{1:1}', 1, '{5:3}', 3);
 
+-- A forced parallel plan gives the same candidates as a serial one.  Posting
+-- lists of 500 items over 2,000 customers (about 120 each); the target holds
+-- every item, so every row adds to the state.  With the leader not taking
+-- part, the workers' states go through serialization and the combine
+-- function whenever a worker starts.
+SELECT setseed(0.7);
+CREATE TABLE sim_par_rows AS
+SELECT 1 + floor(random() * 2000)::int AS c, 1 + floor(random() * 500)::int AS i,
+       1 + floor(random() * 4)::int AS w
+FROM generate_series(1, 60000);
+CREATE TABLE sim_par_profiles AS SELECT c AS id, crm.purchase_profile(i, w) AS p FROM sim_par_rows GROUP BY c;
+CREATE TABLE sim_par_post AS
+SELECT e.item, crm.purchase_profile(s.id, e.w) AS postings
+FROM sim_par_profiles s, unnest(crm.profile_items(crm.profile_unit(s.p)), crm.profile_weights(crm.profile_unit(s.p))) AS e(item, w)
+GROUP BY e.item;
+CREATE TABLE sim_par_post_jac AS
+SELECT e.item, crm.purchase_profile(s.id, crm.profile_size(s.p)) AS postings
+FROM sim_par_profiles s, unnest(crm.profile_items(s.p)) AS e(item)
+GROUP BY e.item;
+ANALYZE sim_par_post;
+ANALYZE sim_par_post_jac;
+SELECT count(*) AS posting_lists, sum(crm.profile_size(postings)) AS postings,
+       pg_relation_size('sim_par_post') / current_setting('block_size')::int > 1 AS several_pages
+FROM sim_par_post;
+SELECT crm.profile(array_agg(g), array_fill(1::real, ARRAY[500]))::text AS target FROM generate_series(1, 500) g \gset
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SET parallel_leader_participation = off;
+EXPLAIN (COSTS OFF) SELECT crm.profile_candidates(:'target', item, postings, 20) FROM sim_par_post;
+EXPLAIN (COSTS OFF) SELECT crm.profile_candidates_jaccard(:'target', item, postings, 20) FROM sim_par_post_jac;
+CREATE TEMP TABLE cand_par AS
+SELECT (SELECT crm.profile_candidates(:'target', item, postings, 20) FROM sim_par_post) AS cosine,
+       (SELECT crm.profile_candidates_jaccard(:'target', item, postings, 20) FROM sim_par_post_jac) AS jaccard;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET parallel_leader_participation;
+SET max_parallel_workers_per_gather = 0;
+CREATE TEMP TABLE cand_ser AS
+SELECT (SELECT crm.profile_candidates(:'target', item, postings, 20) FROM sim_par_post) AS cosine,
+       (SELECT crm.profile_candidates_jaccard(:'target', item, postings, 20) FROM sim_par_post_jac) AS jaccard;
+RESET max_parallel_workers_per_gather;
+-- the same candidates, at least the k asked for, and (independently) the
+-- exact top 20 by crm.profile_cosine / crm.profile_jaccard of every profile
+-- among them
+SELECT cardinality(s.cosine) >= 20 AS cosine_k, s.cosine = p.cosine AS cosine_same,
+       cardinality(s.jaccard) >= 20 AS jaccard_k, s.jaccard = p.jaccard AS jaccard_same
+FROM cand_ser s, cand_par p;
+SELECT count(*) FILTER (WHERE NOT t.id = ANY (p.cosine)) AS cosine_top20_missing
+FROM cand_par p, (SELECT id FROM sim_par_profiles ORDER BY crm.profile_cosine(p, :'target') DESC, id LIMIT 20) t;
+SELECT count(*) FILTER (WHERE NOT t.id = ANY (p.jaccard)) AS jaccard_top20_missing
+FROM cand_par p, (SELECT id FROM sim_par_profiles ORDER BY crm.profile_jaccard(p, :'target') DESC, id LIMIT 20) t;
+
 -- The memory budget of the stored-profile aggregates, per state: a profile
 -- of 100,000 items needs a state of 131,072 pairs (12 bytes each), more
 -- than 1 MB; a posting list of 100,000 customers, as many candidates
