@@ -110,6 +110,7 @@ typedef struct FpPath FpPath;
 typedef struct FpMiner
 {
 	MemoryContext cxt;			/* the work context of the run */
+	Size		unchecked;		/* bytes allocated since its last check */
 	const char *fn;
 	int32		minc;			/* absolute minimum support count */
 	int32		ntrans;

@@ -39,9 +39,11 @@
  * setting.  Its memory is bounded by crm_analytics.max_memory: the trees, the
  * scratch arrays of the mining and the itemset trie live in the run's work
  * context, which is checked (with the transactions it still holds) whenever
- * a tree is built, mining scratch is allocated or the itemset storage
- * doubles.  Every mining loop calls CHECK_FOR_INTERRUPTS, so
- * statement_timeout and cancel work.
+ * the itemset storage or a scratch buffer doubles and when trees and mining
+ * scratch are built: at once for one of 64 kB or more, every 64 kB for the
+ * many small conditional trees (CrmMemoryNote), which keeps the checks out
+ * of the cost of dense mining.  Every mining loop calls CHECK_FOR_INTERRUPTS,
+ * so statement_timeout and cancel work.
  */
 #include "postgres.h"
 
@@ -68,6 +70,7 @@
 /* stage names for the memory error (see basket.h) */
 #define FP_BUILDING		"Building an FP-tree"
 #define FP_MINING		"Mining the FP-tree"
+#define FP_MINING_TRANS	"Mining the transactions"
 #define FP_STORING		"Storing the itemsets"
 
 /* A node of an FP-tree: one cache-friendly 16-byte record. */
@@ -153,8 +156,8 @@ FpEmit(FpMiner *m, int32 parent, int32 item, int32 count)
 }
 
 /*
- * An empty tree for at most maxnodes nodes (root included), after checking
- * the budget for the whole tree at once.
+ * An empty tree for at most maxnodes nodes (root included), within the
+ * budget (the whole tree noted at once).
  */
 static void
 FpTreeInit(FpMiner *m, FpTree *t, int32 nitems, int64 maxnodes)
@@ -165,10 +168,10 @@ FpTreeInit(FpMiner *m, FpTree *t, int32 nitems, int64 maxnodes)
 				 errmsg("the FP-tree of this query is too large"),
 				 errdetail("It would have %lld nodes.", (long long) maxnodes),
 				 errhint("Raise min_support.")));
-	CrmMemoryCheckContext(m->cxt,
-						  CrmMemoryArraySize(Max(nitems, 1), 3 * sizeof(int32), m->fn, FP_BUILDING) +
-						  CrmMemoryArraySize(maxnodes, sizeof(FpNode), m->fn, FP_BUILDING),
-						  m->fn, FP_BUILDING);
+	CrmMemoryNote(m->cxt, &m->unchecked,
+				  CrmMemoryArraySize(Max(nitems, 1), 3 * sizeof(int32), m->fn, FP_BUILDING) +
+				  CrmMemoryArraySize(maxnodes, sizeof(FpNode), m->fn, FP_BUILDING),
+				  m->fn, FP_BUILDING);
 	t->nitems = nitems;
 	t->gitem = CrmMemoryAlloc(m->cxt, nitems, sizeof(int32), m->fn, FP_BUILDING);
 	t->icount = CrmMemoryAlloc0(m->cxt, nitems, sizeof(int32), m->fn, FP_BUILDING);
@@ -440,8 +443,9 @@ FpMine(FpMiner *m, FpTree *t, int32 prefix, int depth)
 		FpSinglePath(m, t, prefix, depth, t->nitems, -1);
 		return;
 	}
-	CrmMemoryCheckContext(m->cxt, CrmMemoryArraySize(Max(t->nitems, 1), 4 * sizeof(int32), m->fn, FP_MINING),
-						  m->fn, FP_MINING);
+	CrmMemoryNote(m->cxt, &m->unchecked,
+				  CrmMemoryArraySize(Max(t->nitems, 1), 4 * sizeof(int32), m->fn, FP_MINING),
+				  m->fn, FP_MINING);
 	cnt = CrmMemoryAlloc0(m->cxt, t->nitems, sizeof(int32), m->fn, FP_MINING);
 	map = CrmMemoryAlloc(m->cxt, t->nitems, sizeof(int32), m->fn, FP_MINING);
 	touched = CrmMemoryAlloc(m->cxt, t->nitems, sizeof(int32), m->fn, FP_MINING);
@@ -661,16 +665,16 @@ static void
 FpMineTransactions(FpMiner *m, const FpReduced *r, int32 nitems)
 {
 	MemoryContext cxt = m->cxt;
-	int32	   *icount = BasketAlloc(cxt, nitems, sizeof(int32), true, m->fn, FP_MINING);
-	int64	   *ostart = BasketAlloc(cxt, (Size) nitems + 1, sizeof(int64), true, m->fn, FP_MINING);
-	int64	   *ofill = BasketAlloc(cxt, nitems, sizeof(int64), false, m->fn, FP_MINING);
-	int32	   *otr = BasketAlloc(cxt, r->total, sizeof(int32), false, m->fn, FP_MINING);
-	int32	   *opos = BasketAlloc(cxt, r->total, sizeof(int32), false, m->fn, FP_MINING);
-	int32	   *gitem = BasketAlloc(cxt, nitems, sizeof(int32), false, m->fn, FP_MINING);
-	int32	   *cnt = BasketAlloc(cxt, nitems, sizeof(int32), true, m->fn, FP_MINING);
-	int32	   *map = BasketAlloc(cxt, nitems, sizeof(int32), false, m->fn, FP_MINING);
-	int32	   *touched = BasketAlloc(cxt, nitems, sizeof(int32), false, m->fn, FP_MINING);
-	int32	   *path = BasketAlloc(cxt, nitems, sizeof(int32), false, m->fn, FP_MINING);
+	int32	   *icount = BasketAlloc(cxt, nitems, sizeof(int32), true, m->fn, FP_MINING_TRANS);
+	int64	   *ostart = BasketAlloc(cxt, (Size) nitems + 1, sizeof(int64), true, m->fn, FP_MINING_TRANS);
+	int64	   *ofill = BasketAlloc(cxt, nitems, sizeof(int64), false, m->fn, FP_MINING_TRANS);
+	int32	   *otr = BasketAlloc(cxt, r->total, sizeof(int32), false, m->fn, FP_MINING_TRANS);
+	int32	   *opos = BasketAlloc(cxt, r->total, sizeof(int32), false, m->fn, FP_MINING_TRANS);
+	int32	   *gitem = BasketAlloc(cxt, nitems, sizeof(int32), false, m->fn, FP_MINING_TRANS);
+	int32	   *cnt = BasketAlloc(cxt, nitems, sizeof(int32), true, m->fn, FP_MINING_TRANS);
+	int32	   *map = BasketAlloc(cxt, nitems, sizeof(int32), false, m->fn, FP_MINING_TRANS);
+	int32	   *touched = BasketAlloc(cxt, nitems, sizeof(int32), false, m->fn, FP_MINING_TRANS);
+	int32	   *path = BasketAlloc(cxt, nitems, sizeof(int32), false, m->fn, FP_MINING_TRANS);
 	int64		k;
 	int32		tr;
 	int32		j;
