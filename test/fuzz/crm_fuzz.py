@@ -708,7 +708,7 @@ class Fuzzer:
             kind, what, sql = item[:3]
             pre = item[3] if len(item) > 3 else ()
             self.run_one(kind, what, sql, pre)
-            if kind == "query":
+            if "$q$" in sql:
                 try:
                     if not self.canary_ok():
                         self.record("data-modified", what, sql, "the caller's query changed fz_canary")
