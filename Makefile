@@ -38,3 +38,6 @@ include $(PGXS)
 
 $(CRM_INSTALL_SQL): $(SQL_PARTS) $(EXTENSION).control
 	cat $(SQL_PARTS) > $@
+
+# PGXS does not track header dependencies: rebuild every object when a header changes
+$(OBJS): $(wildcard src/*.h)

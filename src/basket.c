@@ -161,13 +161,10 @@ typedef struct BasketInput
 	int64		rows_cap;
 	int32	   *row_basket;
 	int32	   *row_item;
+
+	CrmCast		item_cast;		/* item column to text, as ::text */
 } BasketInput;
 
-typedef struct BasketReceiver
-{
-	DestReceiver pub;
-	BasketInput *in;
-} BasketReceiver;
 
 /* 64-bit finalizer of splitmix64, folded to 32 bits. */
 static inline uint32
@@ -345,38 +342,15 @@ BasketAddRow(BasketInput *in, Datum basket, Datum item)
 		CHECK_FOR_INTERRUPTS();
 }
 
-/* DestReceiver callbacks: every row of the wrapped query comes here. */
-static bool
-BasketReceiveSlot(TupleTableSlot *slot, DestReceiver *self)
+/* Every row of the caller's query comes here; NULL baskets and items are skipped. */
+static void
+BasketReceiveRow(TupleTableSlot *slot, void *arg)
 {
-	BasketInput *in = ((BasketReceiver *) self)->in;
+	BasketInput *in = (BasketInput *) arg;
 
-	slot_getallattrs(slot);
-	/* the wrapped query already drops NULL baskets and items */
 	if (!slot->tts_isnull[0] && !slot->tts_isnull[1])
-		BasketAddRow(in, slot->tts_values[0], slot->tts_values[1]);
-	return true;
-}
-
-/* Nothing to set up, shut down or free: the state lives in BasketInput. */
-static void
-BasketReceiverStartup(DestReceiver *self, int operation, TupleDesc typeinfo)
-{
-	(void) self;
-	(void) operation;
-	(void) typeinfo;
-}
-
-static void
-BasketReceiverShutdown(DestReceiver *self)
-{
-	(void) self;
-}
-
-static void
-BasketReceiverDestroy(DestReceiver *self)
-{
-	(void) self;
+		BasketAddRow(in, slot->tts_values[0],
+					 CrmCastValue(&in->item_cast, slot->tts_values[1]));
 }
 
 /*
@@ -387,10 +361,9 @@ static BasketInput *
 BasketReadQuery(const char *query, const char *fn, MemoryContext cxt)
 {
 	BasketInput *in = MemoryContextAllocZero(cxt, sizeof(BasketInput));
+	CrmQuery	q;
 	TupleDesc	desc;
 	Oid			btype;
-	char	   *sql;
-	int			ret;
 
 	in->cxt = cxt;
 	in->fn = fn;
@@ -411,7 +384,8 @@ BasketReadQuery(const char *query, const char *fn, MemoryContext cxt)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	desc = CrmQueryDescribe(query, 2, fn, "(basket, item)");
+	CrmQueryOpen(&q, query, 2, 2, fn, "(basket, item)");
+	desc = q.desc;
 	btype = TupleDescAttr(desc, 0)->atttypid;
 	in->bcoll = TupleDescAttr(desc, 0)->attcollation;
 	get_typlenbyval(btype, &in->btyplen, &in->btypbyval);
@@ -448,28 +422,9 @@ BasketReadQuery(const char *query, const char *fn, MemoryContext cxt)
 			}
 	}
 
-	sql = psprintf("SELECT q.b, q.i::pg_catalog.text FROM (%s\n) AS q(b, i) "
-				   "WHERE q.b IS NOT NULL AND q.i IS NOT NULL",
-				   CrmQueryStripped(query));
-	{
-		BasketReceiver recv;
-		SPIExecuteOptions opts;
-
-		memset(&recv, 0, sizeof(recv));
-		recv.pub.receiveSlot = BasketReceiveSlot;
-		recv.pub.rStartup = BasketReceiverStartup;
-		recv.pub.rShutdown = BasketReceiverShutdown;
-		recv.pub.rDestroy = BasketReceiverDestroy;
-		recv.pub.mydest = DestNone;
-		recv.in = in;
-		memset(&opts, 0, sizeof(opts));
-		opts.read_only = false;
-		opts.dest = (DestReceiver *) &recv;
-		ret = SPI_execute_extended(sql, &opts);
-	}
-	/* a SELECT into a DestReceiver other than SPI's reports SPI_OK_UTILITY */
-	if (ret != SPI_OK_SELECT && ret != SPI_OK_UTILITY)
-		elog(ERROR, "SPI_execute_extended failed: %s", SPI_result_code_string(ret));
+	CrmCastInit(&in->item_cast, TupleDescAttr(desc, 1)->atttypid, TEXTOID, fn, "2 (item)");
+	(void) CrmQueryForEachRow(&q, BasketReceiveRow, in);
+	CrmQueryClose(&q);
 	SPI_finish();
 	return in;
 }
@@ -1907,8 +1862,8 @@ cross_sell(PG_FUNCTION_ARGS)
 				   "ORDER BY c.item, r.confidence DESC, pg_catalog.cardinality(r.consequent), "
 				   "r.lift DESC, r.support DESC NULLS LAST, "
 				   "pg_catalog.cardinality(r.antecedent) DESC, "
-				   "r.antecedent::pg_catalog.text COLLATE \"C\") AS best "
-				   "ORDER BY confidence DESC, lift DESC, support DESC NULLS LAST, item COLLATE \"C\" "
+				   "r.antecedent::pg_catalog.text COLLATE pg_catalog.\"C\") AS best "
+				   "ORDER BY confidence DESC, lift DESC, support DESC NULLS LAST, item COLLATE pg_catalog.\"C\" "
 				   "LIMIT $2", relname);
 	args[0] = PointerGetDatum(basket);
 	args[1] = Int32GetDatum(k);

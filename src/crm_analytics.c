@@ -21,6 +21,7 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
+	MemoryDefineGUCs();
 	KmeansDefineGUCs();
 	BasketDefineGUCs();
 	SimilarityDefineGUCs();

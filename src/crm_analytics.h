@@ -1,7 +1,8 @@
 /*
  * crm_analytics.h
  *		Helpers shared by the capabilities of crm_analytics: exact fast numeric
- *		sums (numsum.c) and running a caller's query through SPI (query.c).
+ *		sums (numsum.c), running a caller's query through SPI (query.c) and the
+ *		memory budget (memory.c).
  */
 #ifndef CRM_ANALYTICS_H
 #define CRM_ANALYTICS_H
@@ -11,6 +12,7 @@
 #include <math.h>
 
 #include "access/tupdesc.h"
+#include "executor/tuptable.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "utils/numeric.h"
@@ -66,18 +68,73 @@ CrmFloatSumResult(const CrmFloatSum *s)
 }
 
 /*
- * A caller's query, checked before it runs: one SELECT-like statement whose
- * result has the expected number of columns.
+ * A caller's query (query.c): parsed and checked once by CrmQueryOpen (one
+ * read-only SELECT with the expected number of columns), then run by
+ * CrmQueryForEachRow, read-only, as often as needed, each row handed to a
+ * callback in a per-row memory context.  SPI must be connected.
  */
-extern struct _SPI_plan *CrmQueryPrepare(const char *query, int natts,
-										 const char *fn, const char *columns,
-										 TupleDesc *desc);
-extern TupleDesc CrmQueryDescribe(const char *query, int natts,
-								  const char *fn, const char *columns);
-extern char *CrmQueryStripped(const char *query);
+typedef struct CrmQuery
+{
+	const char *fn;				/* the SQL function, for messages */
+	const char *columns;		/* the expected columns, for messages */
+	const char *text;			/* the caller's query */
+	struct _SPI_plan *plan;		/* its plan */
+	TupleDesc	desc;			/* its result row type */
+	int			nruns;			/* passes over the data so far */
+} CrmQuery;
+
+typedef void (*CrmRowCallback) (TupleTableSlot *slot, void *arg);
+
+extern void CrmQueryOpen(CrmQuery *q, const char *text, int min_natts, int max_natts,
+						 const char *fn, const char *columns);
+extern uint64 CrmQueryForEachRow(CrmQuery *q, CrmRowCallback callback, void *arg);
+extern void CrmQueryClose(CrmQuery *q);
 extern void CrmCheckColumnType(TupleDesc desc, int attno, const char *fn,
 							   const char *colname, const Oid *allowed,
 							   int nallowed, const char *expected);
+
+/* Converting a column's values to another type, as value::type does. */
+typedef enum CrmCastKind
+{
+	CRM_CAST_AS_IS,
+	CRM_CAST_FUNC,
+	CRM_CAST_IO
+} CrmCastKind;
+
+typedef struct CrmCast
+{
+	Oid			from;
+	Oid			to;
+	CrmCastKind kind;
+	int			nargs;			/* of the cast function */
+	FmgrInfo	fn;				/* cast function, or output function of from */
+	FmgrInfo	infn;			/* input function of to (CRM_CAST_IO) */
+	Oid			ioparam;
+} CrmCast;
+
+extern void CrmCastInit(CrmCast *c, Oid from, Oid to, const char *fn, const char *colname);
+extern Datum CrmCastValue(CrmCast *c, Datum value);
+
+/*
+ * The memory budget (memory.c): crm_analytics.max_memory bounds every
+ * structure a capability builds in memory that grows with the data
+ * (itemsets, similarity indexes, RFM customer tables, CLV patterns, model
+ * training data, sequences held per group...).  Check before allocating;
+ * past the budget the work stops with SQLSTATE 54000 and a hint naming the
+ * setting, never with the out-of-memory killer.
+ */
+extern int	crm_max_memory_kb;
+
+extern Size CrmMemoryLimit(void);
+extern void CrmMemoryCheck(Size total, const char *fn, const char *what);
+extern void CrmMemoryCheckContext(MemoryContext ctx, Size extra, const char *fn,
+								  const char *what);
+extern Size CrmMemoryArraySize(Size n, Size elem, const char *fn, const char *what);
+extern void *CrmMemoryAlloc(MemoryContext ctx, Size n, Size elem, const char *fn,
+							const char *what);
+extern void *CrmMemoryRealloc(void *ptr, Size n, Size elem, const char *fn,
+							  const char *what);
+extern void MemoryDefineGUCs(void);
 
 /* The aggregate memory context, or an error when not called as an aggregate. */
 static inline MemoryContext

@@ -1483,6 +1483,32 @@ KmeansSimplifiedSilhouette(const double *x, int n, int d, const double *centers,
 	return sum / n;
 }
 
+/* What crm.kmeans_evaluate's row callback needs. */
+typedef struct KmeansEvaluateReader
+{
+	KmeansState *state;
+	MemoryContext ctx;
+} KmeansEvaluateReader;
+
+/* One row of crm.kmeans_evaluate's query: a point (NULL rows are skipped). */
+static void
+KmeansEvaluateRow(TupleTableSlot *slot, void *arg)
+{
+	KmeansEvaluateReader *r = (KmeansEvaluateReader *) arg;
+	KmeansState *state = r->state;
+	const float8 *x;
+	int			d;
+
+	if (slot->tts_isnull[0])
+		return;
+	d = KmeansCheckPoint(DatumGetArrayTypeP(slot->tts_values[0]), "features", &x);
+	if (state->dim == 0)
+		KmeansSetDim(state, d);
+	else if (state->dim != d)
+		KmeansDimMismatch(state->dim, d);
+	KmeansAddPoint(state, r->ctx, x);
+}
+
 /*
  * crm.kmeans_evaluate(query, k_min, k_max, seed, restarts): fits k-means for
  * each k of the range on the points of a query returning one float8[]
@@ -1501,9 +1527,8 @@ kmeans_evaluate(PG_FUNCTION_ARGS)
 	MemoryContext ctx,
 				rowctx,
 				old;
-	TupleDesc	qdesc;
-	SPIPlanPtr	plan;
-	Portal		portal;
+	CrmQuery	q;
+	KmeansEvaluateReader reader;
 	KmeansState *state;
 	int32		k;
 
@@ -1528,48 +1553,21 @@ kmeans_evaluate(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	ctx = AllocSetContextCreate(CurrentMemoryContext, "crm.kmeans_evaluate", ALLOCSET_DEFAULT_SIZES);
-	rowctx = AllocSetContextCreate(ctx, "crm.kmeans_evaluate rows", ALLOCSET_DEFAULT_SIZES);
+	rowctx = AllocSetContextCreate(ctx, "crm.kmeans_evaluate fits", ALLOCSET_DEFAULT_SIZES);
 	state = KmeansStateCreate(ctx, k_max, seed, restarts);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	plan = CrmQueryPrepare(query, 1, "crm.kmeans_evaluate", "(features float8[])", &qdesc);
+	CrmQueryOpen(&q, query, 1, 1, "crm.kmeans_evaluate", "(features float8[])");
 	{
 		Oid			types[1] = {FLOAT8ARRAYOID};
 
-		CrmCheckColumnType(qdesc, 1, "crm.kmeans_evaluate", "features", types, 1, "float8[]");
+		CrmCheckColumnType(q.desc, 1, "crm.kmeans_evaluate", "features", types, 1, "float8[]");
 	}
-	portal = SPI_cursor_open(NULL, plan, NULL, NULL, false);
-	for (;;)
-	{
-		uint64		r;
-
-		SPI_cursor_fetch(portal, true, 10000);
-		if (SPI_processed == 0)
-			break;
-		old = MemoryContextSwitchTo(rowctx);
-		for (r = 0; r < SPI_processed; r++)
-		{
-			bool		isnull;
-			Datum		v = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull);
-			const float8 *x;
-			int			d;
-
-			if (isnull)
-				continue;
-			d = KmeansCheckPoint(DatumGetArrayTypeP(v), "features", &x);
-			if (state->dim == 0)
-				KmeansSetDim(state, d);
-			else if (state->dim != d)
-				KmeansDimMismatch(state->dim, d);
-			KmeansAddPoint(state, ctx, x);
-		}
-		MemoryContextSwitchTo(old);
-		MemoryContextReset(rowctx);
-		SPI_freetuptable(SPI_tuptable);
-		CHECK_FOR_INTERRUPTS();
-	}
-	SPI_cursor_close(portal);
+	reader.state = state;
+	reader.ctx = ctx;
+	(void) CrmQueryForEachRow(&q, KmeansEvaluateRow, &reader);
+	CrmQueryClose(&q);
 	SPI_finish();
 
 	if (state->nseen > state->npoints)

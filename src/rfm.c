@@ -29,7 +29,11 @@
 #include "funcapi.h"
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
+#include "common/hashfn.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/datum.h"
 #include "utils/float.h"
 #include "utils/timestamp.h"
@@ -101,6 +105,29 @@ RfmStateCreate(MemoryContext aggctx, char kind, TimestampTz as_of)
 }
 
 /*
+ * Count an order at ts in the state; false when it is after as_of (skipped).
+ */
+static bool
+RfmCountOrder(RfmState *state, TimestampTz ts)
+{
+	if (TIMESTAMP_NOT_FINITE(ts))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("ordered_at must be a finite timestamp"),
+				 errdetail("Got %s.", timestamptz_to_str(ts)),
+				 errhint("Filter out rows with infinite order times.")));
+	if (ts > state->as_of)
+		return false;
+
+	state->count++;
+	if (ts < state->first)
+		state->first = ts;
+	if (ts > state->last)
+		state->last = ts;
+	return true;
+}
+
+/*
  * Common part of the transition functions: check the row, create the state
  * on the first row and count the order.  Returns false when the row is
  * skipped (NULL timestamp or amount, or an order after as_of).
@@ -109,7 +136,6 @@ static bool
 RfmAccumulate(FunctionCallInfo fcinfo, MemoryContext aggctx, char kind, RfmState **statep)
 {
 	RfmState   *state = PG_ARGISNULL(0) ? NULL : (RfmState *) PG_GETARG_POINTER(0);
-	TimestampTz ts;
 	TimestampTz as_of;
 
 	if (PG_ARGISNULL(3))
@@ -132,22 +158,7 @@ RfmAccumulate(FunctionCallInfo fcinfo, MemoryContext aggctx, char kind, RfmState
 
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		return false;
-	ts = PG_GETARG_TIMESTAMPTZ(1);
-	if (TIMESTAMP_NOT_FINITE(ts))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("ordered_at must be a finite timestamp"),
-				 errdetail("Got %s.", timestamptz_to_str(ts)),
-				 errhint("Filter out rows with infinite order times.")));
-	if (ts > as_of)
-		return false;
-
-	state->count++;
-	if (ts < state->first)
-		state->first = ts;
-	if (ts > state->last)
-		state->last = ts;
-	return true;
+	return RfmCountOrder(state, PG_GETARG_TIMESTAMPTZ(1));
 }
 
 /* Transition function of crm.rfm_summary for numeric amounts. */
@@ -296,6 +307,16 @@ RfmDays(TimestampTz t, TimestampTz as_of)
 	return (int32) ((as_of - t) / USECS_PER_DAY);
 }
 
+/* The amount sum of a state as numeric (float8 sums converted). */
+static Numeric
+RfmMonetary(const RfmState *state)
+{
+	if (state->kind == RFM_NUMERIC)
+		return CrmNumericSumResult(&state->nsum);
+	return DatumGetNumeric(DirectFunctionCall1(float8_numeric,
+											   Float8GetDatum(CrmFloatSumResult(&state->fsum))));
+}
+
 /* Build the crm.rfm_summary composite; NULL when no order was counted. */
 Datum
 rfm_summary_finalfn(PG_FUNCTION_ARGS)
@@ -314,11 +335,7 @@ rfm_summary_finalfn(PG_FUNCTION_ARGS)
 		elog(ERROR, "return type of rfm_summary_finalfn must be a row type");
 	tupdesc = BlessTupleDesc(tupdesc);
 
-	if (state->kind == RFM_NUMERIC)
-		monetary = CrmNumericSumResult(&state->nsum);
-	else
-		monetary = DatumGetNumeric(DirectFunctionCall1(float8_numeric,
-													   Float8GetDatum(CrmFloatSumResult(&state->fsum))));
+	monetary = RfmMonetary(state);
 
 	values[0] = Int32GetDatum(RfmDays(state->last, state->as_of));
 	values[1] = Int64GetDatum(state->count);
@@ -336,7 +353,8 @@ rfm_summary_finalfn(PG_FUNCTION_ARGS)
 /* One customer's measures while scoring. */
 typedef struct RfmCustomer
 {
-	char	   *customer;
+	char	   *customer;		/* the key as text, not terminated */
+	int			customer_len;
 	int32		recency;
 	int64		frequency;
 	Numeric		monetary;
@@ -455,6 +473,106 @@ rfm_segment(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(RfmSegmentName(r, f, m)));
 }
 
+/* A customer key: its text (not terminated) and length. */
+typedef struct RfmKey
+{
+	char	   *data;
+	int			len;
+} RfmKey;
+
+/* One customer while grouping: key and the state crm.rfm_summary would have. */
+typedef struct RfmGroup
+{
+	RfmKey		key;
+	RfmState	state;
+} RfmGroup;
+
+/* crm.rfm_scores' grouping of the caller's orders by customer. */
+typedef struct RfmGrouping
+{
+	MemoryContext ctx;
+	HTAB	   *groups;
+	TimestampTz as_of;
+	char		kind;			/* RfmAmountKind of the amounts */
+	CrmCast		customer_cast;
+	CrmCast		ts_cast;
+	CrmCast		amount_cast;
+	int64		ngroups_checked;	/* customers when the budget was last checked */
+} RfmGrouping;
+
+static uint32
+RfmKeyHash(const void *key, Size keysize)
+{
+	const RfmKey *k = (const RfmKey *) key;
+
+	(void) keysize;
+	return hash_bytes((const unsigned char *) k->data, k->len);
+}
+
+static int
+RfmKeyMatch(const void *key1, const void *key2, Size keysize)
+{
+	const RfmKey *a = (const RfmKey *) key1;
+	const RfmKey *b = (const RfmKey *) key2;
+
+	(void) keysize;
+	return (a->len == b->len && memcmp(a->data, b->data, a->len) == 0) ? 0 : 1;
+}
+
+/* One order row of crm.rfm_scores' query: into its customer's state. */
+static void
+RfmScoresRow(TupleTableSlot *slot, void *arg)
+{
+	RfmGrouping *g = (RfmGrouping *) arg;
+	text	   *ct;
+	RfmKey		key;
+	RfmGroup   *grp;
+	bool		found;
+	TimestampTz ts;
+
+	if (slot->tts_isnull[0])
+		return;					/* no customer */
+	ct = DatumGetTextPP(CrmCastValue(&g->customer_cast, slot->tts_values[0]));
+	key.data = VARDATA_ANY(ct);
+	key.len = VARSIZE_ANY_EXHDR(ct);
+	grp = (RfmGroup *) hash_search(g->groups, &key, HASH_ENTER, &found);
+	if (!found)
+	{
+		MemoryContext old = MemoryContextSwitchTo(g->ctx);
+
+		grp->key.data = palloc(Max(key.len, 1));
+		memcpy(grp->key.data, key.data, key.len);
+		grp->key.len = key.len;
+		MemoryContextSwitchTo(old);
+		memset(&grp->state, 0, sizeof(RfmState));
+		grp->state.kind = g->kind;
+		grp->state.as_of = g->as_of;
+		grp->state.first = DT_NOEND;
+		grp->state.last = DT_NOBEGIN;
+		CrmNumericSumInit(&grp->state.nsum);
+		if (hash_get_num_entries(g->groups) >= g->ngroups_checked * 2 + 4096)
+		{
+			g->ngroups_checked = hash_get_num_entries(g->groups);
+			CrmMemoryCheckContext(g->ctx, 0, "crm.rfm_scores", "The table of customers");
+		}
+	}
+	if (slot->tts_isnull[1] || slot->tts_isnull[2])
+		return;					/* counted as a customer only if another row counts */
+	ts = DatumGetTimestampTz(CrmCastValue(&g->ts_cast, slot->tts_values[1]));
+	if (!RfmCountOrder(&grp->state, ts))
+		return;
+	if (g->kind == RFM_NUMERIC)
+		CrmNumericSumAdd(&grp->state.nsum,
+						 CrmCastValue(&g->amount_cast, slot->tts_values[2]), g->ctx);
+	else
+	{
+		float8		amount = DatumGetFloat8(CrmCastValue(&g->amount_cast, slot->tts_values[2]));
+
+		CrmCheckFiniteAmount(amount);
+		CrmFloatSumAdd(&grp->state.fsum, amount);
+	}
+}
+
 /*
  * crm.rfm_scores(query, as_of, bins): RFM measures and quantile scores for
  * each customer of a query returning (customer, ordered_at, amount).
@@ -468,12 +586,8 @@ rfm_scores(PG_FUNCTION_ARGS)
 	char	   *query;
 	TimestampTz as_of;
 	int32		bins;
-	TupleDesc	qdesc;
-	StringInfoData sql;
-	Oid			argtypes[1] = {TIMESTAMPTZOID};
-	Datum		args[1];
-	int			ret;
-	uint64		nrows;
+	CrmQuery	q;
+	RfmGrouping g;
 	uint64		i;
 	int			n = 0;
 	RfmCustomer *cust;
@@ -481,7 +595,6 @@ rfm_scores(PG_FUNCTION_ARGS)
 	int		   *rs,
 			   *fs,
 			   *ms;
-	bool		float_amount;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -514,58 +627,67 @@ rfm_scores(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-
-	qdesc = CrmQueryDescribe(query, 3, "crm.rfm_scores", "(customer, ordered_at, amount)");
-	CrmCheckColumnType(qdesc, 2, "crm.rfm_scores", "ordered_at", ts_types,
+	CrmQueryOpen(&q, query, 3, 3, "crm.rfm_scores", "(customer, ordered_at, amount)");
+	CrmCheckColumnType(q.desc, 2, "crm.rfm_scores", "ordered_at", ts_types,
 					   lengthof(ts_types), "timestamptz");
-	CrmCheckColumnType(qdesc, 3, "crm.rfm_scores", "amount", amount_types,
+	CrmCheckColumnType(q.desc, 3, "crm.rfm_scores", "amount", amount_types,
 					   lengthof(amount_types), "a numeric or float8 amount");
-	float_amount = TupleDescAttr(qdesc, 2)->atttypid == FLOAT8OID ||
-		TupleDescAttr(qdesc, 2)->atttypid == FLOAT4OID;
 
-	initStringInfo(&sql);
-	appendStringInfo(&sql,
-					 "SELECT q.customer::pg_catalog.text, "
-					 "crm.rfm_summary(q.ordered_at::pg_catalog.timestamptz, q.amount::pg_catalog.%s, $1) "
-					 "FROM (%s\n) AS q(customer, ordered_at, amount) "
-					 "WHERE q.customer IS NOT NULL GROUP BY q.customer",
-					 float_amount ? "float8" : "numeric", CrmQueryStripped(query));
-	args[0] = TimestampTzGetDatum(as_of);
-	ret = SPI_execute_with_args(sql.data, 1, argtypes, args, NULL, false, 0);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
-
-	nrows = SPI_processed;
-	if (nrows > (uint64) (MaxAllocSize / sizeof(RfmCustomer)))
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many customers for crm.rfm_scores: " UINT64_FORMAT, nrows)));
-	cust = palloc(Max(nrows, 1) * sizeof(RfmCustomer));
-	for (i = 0; i < nrows; i++)
+	/* group the orders by customer in a hash table of RfmState */
+	memset(&g, 0, sizeof(g));
+	g.ctx = AllocSetContextCreate(CurrentMemoryContext, "crm.rfm_scores customers",
+								  ALLOCSET_DEFAULT_SIZES);
+	g.as_of = as_of;
+	g.kind = (getBaseType(TupleDescAttr(q.desc, 2)->atttypid) == FLOAT8OID ||
+			  getBaseType(TupleDescAttr(q.desc, 2)->atttypid) == FLOAT4OID) ? RFM_FLOAT8 : RFM_NUMERIC;
+	CrmCastInit(&g.customer_cast, TupleDescAttr(q.desc, 0)->atttypid, TEXTOID,
+				"crm.rfm_scores", "1 (customer)");
+	CrmCastInit(&g.ts_cast, TupleDescAttr(q.desc, 1)->atttypid, TIMESTAMPTZOID,
+				"crm.rfm_scores", "2 (ordered_at)");
+	CrmCastInit(&g.amount_cast, TupleDescAttr(q.desc, 2)->atttypid,
+				g.kind == RFM_FLOAT8 ? FLOAT8OID : NUMERICOID,
+				"crm.rfm_scores", "3 (amount)");
 	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		bool		isnull;
-		Datum		summary = SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &isnull);
-		HeapTupleHeader sh;
-		bool		n1,
-					n2,
-					n3;
+		HASHCTL		ctl;
 
-		if (isnull)
-			continue;			/* no order on or before as_of */
-		sh = DatumGetHeapTupleHeader(summary);
-		cust[n].customer = SPI_getvalue(tup, SPI_tuptable->tupdesc, 1);
-		cust[n].recency = DatumGetInt32(GetAttributeByNum(sh, 1, &n1));
-		cust[n].frequency = DatumGetInt64(GetAttributeByNum(sh, 2, &n2));
-		cust[n].monetary = DatumGetNumeric(GetAttributeByNum(sh, 3, &n3));
-		if (n1 || n2 || n3)
-			elog(ERROR, "unexpected NULL in rfm_summary result");
-		cust[n].monetary_approx =
-			DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
-											   NumericGetDatum(cust[n].monetary)));
-		n++;
-		if ((i & 0xFFFF) == 0)
-			CHECK_FOR_INTERRUPTS();
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(RfmKey);
+		ctl.entrysize = sizeof(RfmGroup);
+		ctl.hash = RfmKeyHash;
+		ctl.match = RfmKeyMatch;
+		ctl.hcxt = g.ctx;
+		g.groups = hash_create("crm.rfm_scores customers", 1024, &ctl,
+							   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+	}
+	(void) CrmQueryForEachRow(&q, RfmScoresRow, &g);
+	CrmQueryClose(&q);
+
+	/* customers with at least one order counted */
+	cust = CrmMemoryAlloc(g.ctx, hash_get_num_entries(g.groups), sizeof(RfmCustomer),
+						  "crm.rfm_scores", "The customer table");
+	{
+		HASH_SEQ_STATUS seq;
+		RfmGroup   *grp;
+
+		hash_seq_init(&seq, g.groups);
+		while ((grp = (RfmGroup *) hash_seq_search(&seq)) != NULL)
+		{
+			RfmState   *st = &grp->state;
+
+			if (st->count == 0)
+				continue;
+			cust[n].customer = grp->key.data;
+			cust[n].customer_len = grp->key.len;
+			cust[n].recency = RfmDays(st->last, as_of);
+			cust[n].frequency = st->count;
+			cust[n].monetary = RfmMonetary(st);
+			cust[n].monetary_approx =
+				DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+												   NumericGetDatum(cust[n].monetary)));
+			n++;
+			if ((n & 0xFFFF) == 0)
+				CHECK_FOR_INTERRUPTS();
+		}
 	}
 
 	order = palloc(Max(n, 1) * sizeof(int));
@@ -586,7 +708,8 @@ rfm_scores(PG_FUNCTION_ARGS)
 			snprintf(cell, sizeof(cell), "%d%d%d", rs[i], fs[i], ms[i]);
 		else
 			snprintf(cell, sizeof(cell), "%d-%d-%d", rs[i], fs[i], ms[i]);
-		values[0] = CStringGetTextDatum(cust[i].customer);
+		values[0] = PointerGetDatum(cstring_to_text_with_len(cust[i].customer,
+															 cust[i].customer_len));
 		values[1] = Int32GetDatum(cust[i].recency);
 		values[2] = Int64GetDatum(cust[i].frequency);
 		values[3] = NumericGetDatum(cust[i].monetary);
@@ -601,6 +724,7 @@ rfm_scores(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 
+	MemoryContextDelete(g.ctx);
 	SPI_finish();
 	return (Datum) 0;
 }

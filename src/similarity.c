@@ -445,35 +445,68 @@ SimBuildMatrix(SimData *d, const int32 *cmap, const int32 *imap)
 	m->nnz = out;
 }
 
+/* What SimLoad's row callback needs: the data and the column conversions. */
+typedef struct SimReader
+{
+	SimData    *d;
+	CrmCast		cust_cast;
+	CrmCast		item_cast;
+	CrmCast		weight_cast;
+	uint64		nrows;
+} SimReader;
+
+/* One (customer, item, weight) row: into the dictionaries and the raw triplets. */
+static void
+SimLoadRow(TupleTableSlot *slot, void *arg)
+{
+	SimReader  *r = (SimReader *) arg;
+	SimData    *d = r->d;
+	double		w;
+	char	   *ckey;
+	char	   *ikey;
+	int32		c,
+				it;
+
+	if (slot->tts_isnull[0] || slot->tts_isnull[1])
+		return;
+	ckey = TextDatumGetCString(CrmCastValue(&r->cust_cast, slot->tts_values[0]));
+	ikey = TextDatumGetCString(CrmCastValue(&r->item_cast, slot->tts_values[1]));
+	w = slot->tts_isnull[2] ? 1.0 :
+		DatumGetFloat8(CrmCastValue(&r->weight_cast, slot->tts_values[2]));
+	if (isnan(w) || isinf(w) || w < 0.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("weights must be finite and not negative"),
+				 errdetail("Customer \"%s\", item \"%s\" has weight %g.", ckey, ikey, w),
+				 errhint("Filter out returns and cancellations (for example WHERE quantity > 0), or pass NULL to count a purchase as 1.")));
+	c = SimDictAdd(d, &d->cust, ckey, "customer");
+	it = SimDictAdd(d, &d->item, ikey, "item");
+	SimAddRaw(d, c, it, w);
+	if ((++r->nrows & 0xFFFF) == 0)
+		SimCheckMemory(d, 0, "the customer and item dictionaries");
+}
+
 /*
- * Read the caller's query: (customer, item, weight) rows through a cursor,
- * into the dictionaries and the customers x items matrix.
+ * Read the caller's query: (customer, item, weight) rows, into the
+ * dictionaries and the customers x items matrix.
  */
 static void
 SimLoad(SimData *d, const char *query)
 {
 	static const Oid weight_types[] = {INT2OID, INT4OID, INT8OID, FLOAT4OID, FLOAT8OID, NUMERICOID};
-	TupleDesc	qdesc;
-	StringInfoData sql;
-	SPIPlanPtr	plan;
-	Portal		portal;
+	CrmQuery	q;
+	SimReader	r;
 	int32	   *cmap;
 	int32	   *imap;
-	MemoryContext rowctx;
 
-	qdesc = CrmQueryDescribe(query, 3, d->fn, "(customer, item, weight)");
-	CrmCheckColumnType(qdesc, 3, d->fn, "weight", weight_types, lengthof(weight_types),
+	CrmQueryOpen(&q, query, 3, 3, d->fn, "(customer, item, weight)");
+	CrmCheckColumnType(q.desc, 3, d->fn, "weight", weight_types, lengthof(weight_types),
 					   "a number (integer, numeric or float8)");
-
-	initStringInfo(&sql);
-	appendStringInfo(&sql,
-					 "SELECT q.c::pg_catalog.text, q.i::pg_catalog.text, q.w::pg_catalog.float8 "
-					 "FROM (%s\n) AS q(c, i, w) WHERE q.c IS NOT NULL AND q.i IS NOT NULL",
-					 CrmQueryStripped(query));
-	plan = SPI_prepare(sql.data, 0, NULL);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	portal = SPI_cursor_open(NULL, plan, NULL, NULL, false);
+	memset(&r, 0, sizeof(r));
+	r.d = d;
+	CrmCastInit(&r.cust_cast, TupleDescAttr(q.desc, 0)->atttypid, TEXTOID, d->fn, "1 (customer)");
+	CrmCastInit(&r.item_cast, TupleDescAttr(q.desc, 1)->atttypid, TEXTOID, d->fn, "2 (item)");
+	CrmCastInit(&r.weight_cast, TupleDescAttr(q.desc, 2)->atttypid, FLOAT8OID, d->fn, "3 (weight)");
 
 	d->cust.hash = simkey_create(d->ctx, 1024, NULL);
 	d->item.hash = simkey_create(d->ctx, 1024, NULL);
@@ -481,62 +514,9 @@ SimLoad(SimData *d, const char *query)
 	d->rawc = SimAlloc(d, d->rawcap * sizeof(int32), "the rows of the query");
 	d->rawi = SimAlloc(d, d->rawcap * sizeof(int32), "the rows of the query");
 	d->raww = SimAlloc(d, d->rawcap * sizeof(double), "the rows of the query");
-	rowctx = AllocSetContextCreate(CurrentMemoryContext, "similarity rows",
-								   ALLOCSET_DEFAULT_SIZES);
-
-	for (;;)
-	{
-		uint64		i;
-		SPITupleTable *tt;
-
-		CHECK_FOR_INTERRUPTS();
-		SPI_cursor_fetch(portal, true, SIM_FETCH_ROWS);
-		tt = SPI_tuptable;
-		if (SPI_processed == 0)
-			break;
-		for (i = 0; i < SPI_processed; i++)
-		{
-			bool		cnull,
-						inull,
-						wnull;
-			Datum		cd = SPI_getbinval(tt->vals[i], tt->tupdesc, 1, &cnull);
-			Datum		id = SPI_getbinval(tt->vals[i], tt->tupdesc, 2, &inull);
-			Datum		wd = SPI_getbinval(tt->vals[i], tt->tupdesc, 3, &wnull);
-			double		w = wnull ? 1.0 : DatumGetFloat8(wd);
-			MemoryContext old;
-			char	   *ckey;
-			char	   *ikey;
-			int32		c,
-						it;
-
-			if (cnull || inull)
-				continue;
-			if (isnan(w) || isinf(w) || w < 0.0)
-			{
-				old = MemoryContextSwitchTo(rowctx);
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("weights must be finite and not negative"),
-						 errdetail("Customer \"%s\", item \"%s\" has weight %g.",
-								   TextDatumGetCString(cd), TextDatumGetCString(id), w),
-						 errhint("Filter out returns and cancellations (for example WHERE quantity > 0), or pass NULL to count a purchase as 1.")));
-				MemoryContextSwitchTo(old);
-			}
-			old = MemoryContextSwitchTo(rowctx);
-			ckey = TextDatumGetCString(cd);
-			ikey = TextDatumGetCString(id);
-			MemoryContextSwitchTo(old);
-			c = SimDictAdd(d, &d->cust, ckey, "customer");
-			it = SimDictAdd(d, &d->item, ikey, "item");
-			SimAddRaw(d, c, it, w);
-			MemoryContextReset(rowctx);
-		}
-		SPI_freetuptable(tt);
-		SimCheckMemory(d, 0, "the customer and item dictionaries");
-	}
-	SPI_cursor_close(portal);
-	SPI_freeplan(plan);
-	MemoryContextDelete(rowctx);
+	(void) CrmQueryForEachRow(&q, SimLoadRow, &r);
+	CrmQueryClose(&q);
+	SimCheckMemory(d, 0, "the customer and item dictionaries");
 
 	cmap = SimDictSort(d, &d->cust);
 	imap = SimDictSort(d, &d->item);
