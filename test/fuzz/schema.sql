@@ -53,7 +53,9 @@ CREATE TABLE fz_rules_empty AS SELECT * FROM fz_rules WHERE false;
 CREATE TABLE fz_rules_wrong (antecedent int, consequent text);
 
 -- one row source for every aggregate: a column of each argument type the
--- extension uses; rows with hostile = true hold extreme and malformed values
+-- extension uses; rows with hostile = true hold extreme and malformed values.
+-- In the other rows i2, ts2 and iv are the same in every row (parameters of
+-- the aggregates: k, as_of, unit).
 CREATE TABLE fz_rows (
 	seq integer, g integer, hostile boolean,
 	f1 float8, f2 float8, f3 float8, f4 float8,
@@ -64,8 +66,10 @@ CREATE TABLE fz_rows (
 INSERT INTO fz_rows
 SELECT i, i % 7, false,
 	   (random() * 10)::int, random() * 100, 100 + random() * 300, 1 + random() * 50,
-	   1 + (random() * 30)::int, 1 + (random() * 3)::int, (random() * 1000)::bigint,
-	   round((random() * 500)::numeric, 2),
+	   1 + (random() * 30)::int, 3, (random() * 1000)::bigint,
+	   -- scales up to 11 decimals and a few amounts of 10^16 and more: both
+	   -- paths of the exact sums (src/numsum.c)
+	   CASE WHEN i % 97 = 0 THEN 1e16 + i ELSE round((random() * 500)::numeric, i % 12) END,
 	   timestamptz '2023-01-01 00:00:00+00' + random() * interval '365 days',
 	   timestamptz '2024-01-01 00:00:00+00',
 	   interval '1 day',

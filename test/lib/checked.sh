@@ -126,8 +126,10 @@ crm_checked_server() {
 			cd "$work"/postgresql-"${v%%-*}" &&
 			./configure --prefix="$dir" "${CRM_CHECKED_CONFIGURE[@]}" \
 				CFLAGS="$CRM_CHECKED_CFLAGS" LDFLAGS="-fsanitize=address,undefined" >"$work/configure.log" 2>&1 &&
-			make -s -j"${CRM_CHECKED_JOBS:-$(nproc)}" -C src SUBDIRS="${CRM_CHECKED_SUBDIRS[*]}" \
-				install >"$work/make.log" 2>&1 &&
+			for d in "${CRM_CHECKED_SUBDIRS[@]}"; do
+				make -s -j"${CRM_CHECKED_JOBS:-$(nproc)}" -C "src/$d" install || exit 1
+			done >"$work/make.log" 2>&1 &&
+			make -s -C src install-local >>"$work/make.log" 2>&1 &&
 			make -s -C config install >>"$work/make.log" 2>&1
 		) || { tail -n 40 "$work"/*.log >&2; crm_die "building the checked server failed (logs in $work)"; }
 		chmod -R a+rX "$dir"
