@@ -353,7 +353,7 @@ class Fuzzer:
     # an aggregate call over fz_rows (columns of the argument types) or constants
     COLS = {"double precision": ["f1", "f2", "f3", "f4"], "integer": ["i1", "i2", "g"],
             "bigint": ["b1"], "numeric": ["n1"],
-            "timestamp with time zone": ["ts1", "ts2"], "interval": ["iv"],
+            "timestamp with time zone": ["ts1", "ts3", "ts2"], "interval": ["iv"],
             "double precision[]": ["fa"], "integer[]": ["ia"], "real[]": ["ra"],
             "text": ["t1"], "text[]": ["ta"], "crm.profile": ["p"]}
 
@@ -368,6 +368,42 @@ class Fuzzer:
             else:
                 out.append(self.const(t))
         return out
+
+    ROW_VALUES = {
+        "timestamp with time zone": ["'2023-01-0%d'" % d for d in range(1, 10)],
+        "numeric": ["1.123456789", "10000000000000000.5", "5", "0.1", "2.22222222222",
+                    "7.5555555555", "99.99", "12345678901234567890.000000001", "-3.5", "0"],
+        "double precision": ["%d" % d for d in range(0, 8)] + ["0.5", "1e-9", "123.456"],
+        "integer": ["%d" % d for d in range(1, 8)],
+        "double precision[]": ["ARRAY[%d, %d]" % (x, y) for x in range(3) for y in range(3)],
+        "integer[]": ["ARRAY[%d, %d]" % (x, x + 3) for x in range(1, 6)],
+        "real[]": ["ARRAY[%d, %d]" % (x, x + 1) for x in range(1, 4)],
+        "text": ["'c1'", "'c2'", "'c3'", "'i1'", "'i2'"],
+    }
+
+    def values_source(self, args):
+        """A few literal rows holding the columns the arguments name: few
+        distinct values, so that the same key comes back out of order."""
+        rng = self.rng
+        cols = []
+        for t, names in self.COLS.items():
+            for n in names:
+                if any(re.search(r"\b%s\b" % n, x) for x in args) and n not in ("g",):
+                    cols.append((n, t))
+        rows = []
+        # ts2, iv and i2 hold parameters (as_of, unit, k): one value per source
+        fixed = {n: self.const(t) for n, t in cols if n in ("ts2", "iv", "i2")}
+        for i in range(rng.randint(1, 30)):
+            vals = ["%d" % (i + 1), "%d" % (i % 3)]
+            for n, t in cols:
+                pool = self.ROW_VALUES.get(t)
+                if n in fixed:
+                    v = fixed[n]
+                else:
+                    v = rng.choice(pool) if pool and rng.random() < 0.9 else self.const(t)
+                vals.append("CAST(%s AS %s)" % (v, t))
+            rows.append("(%s)" % ", ".join(vals))
+        return "(VALUES %s) s(seq, g%s)" % (", ".join(rows), "".join(", " + n for n, _ in cols))
 
     def agg_expr(self, a, clean, const_only, src_alias=False, args=None, order=None):
         args = args or self.agg_args(a, const_only)
@@ -422,7 +458,7 @@ class Fuzzer:
                            "window_part", "frame", "parallel", "parallel_group", "twice"])
         args = self.agg_args(a)
         call = "crm.%s(%s)" % (a["name"], ", ".join(args))
-        src = self.source()
+        src = self.values_source(args) if rng.random() < 0.3 else self.source()
         pre = []
         if mode == "plain":
             sql = "SELECT %s FROM %s" % (call, src)
@@ -677,7 +713,7 @@ class Fuzzer:
         self.parallel_coverage()
         start = time.time()
         deadline = start + self.args.minutes * 60
-        gens = ([self.gen_call] * 30 + [self.gen_query_call] * 20 + [self.gen_agg] * 35 +
+        gens = ([self.gen_call] * 25 + [self.gen_query_call] * 15 + [self.gen_agg] * 45 +
                 [self.gen_input] * 5 + ["binary"] * 5)
         while time.time() < deadline and (not self.args.max_queries or self.executed < self.args.max_queries):
             g = self.rng.choice(gens)

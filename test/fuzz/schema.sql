@@ -60,7 +60,7 @@ CREATE TABLE fz_rows (
 	seq integer, g integer, hostile boolean,
 	f1 float8, f2 float8, f3 float8, f4 float8,
 	i1 integer, i2 integer, b1 bigint, n1 numeric,
-	ts1 timestamptz, ts2 timestamptz, iv interval,
+	ts1 timestamptz, ts2 timestamptz, ts3 timestamptz, iv interval,
 	fa float8[], ia integer[], ra real[], t1 text, ta text[], p crm.profile
 );
 INSERT INTO fz_rows
@@ -72,6 +72,8 @@ SELECT i, i % 7, false,
 	   CASE WHEN i % 97 = 0 THEN 1e16 + i ELSE round((random() * 500)::numeric, i % 12) END,
 	   timestamptz '2023-01-01 00:00:00+00' + random() * interval '365 days',
 	   timestamptz '2024-01-01 00:00:00+00',
+	   -- 23 days in a scrambled order: the same day comes back out of order
+	   timestamptz '2023-06-01 00:00:00+00' + ((i * 7919) % 23) * interval '1 day' + (i % 5) * interval '1 hour',
 	   interval '1 day',
 	   ARRAY[(i % 3) * 10 + random(), random()],
 	   ARRAY[1 + (random() * 20)::int, 21 + (random() * 20)::int],
@@ -94,6 +96,7 @@ SELECT 3000 + i, i % 7, true,
 			  NULL, '2000-01-01', '2024-02-29 12:00:00+05', '1970-01-01'])[1 + i % 8]::timestamptz,
 	   (ARRAY['infinity', '-infinity', '4713-01-01 00:00:00+00 BC', NULL, '2000-01-01',
 			  '2024-01-01'])[1 + (i * 5) % 6]::timestamptz,
+	   (ARRAY['2023-06-01', '-infinity', NULL, '2023-06-01 23:59:59.999999+00'])[1 + i % 4]::timestamptz,
 	   (ARRAY['0', '-1 day', '1 month', '1 microsecond', '178000000 years', NULL,
 			  '1 month -30 days', '2147483647 days'])[1 + i % 8]::interval,
 	   (ARRAY['{}', '{NULL}', '{NaN,1}', '{Infinity,1}', '{1e308,1e308}', '{1,2,3}',
