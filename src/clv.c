@@ -460,9 +460,19 @@ static ClvDay *
 ClvSortedDays(const ClvSummaryState *state, int *ndays)
 {
 	ClvSummaryState copy = *state;
+	int			i;
 
+	/*
+	 * A deep copy: merging days replaces (and frees) the numeric sums of the
+	 * merged entries, which must stay the state's own (the final function
+	 * runs again on the same state in a window aggregate).
+	 */
 	copy.days = palloc(Max(state->ndays, 1) * sizeof(ClvDay));
-	memcpy(copy.days, state->days, state->ndays * sizeof(ClvDay));
+	for (i = 0; i < state->ndays; i++)
+	{
+		copy.days[i] = state->days[i];
+		CrmNumericSumCopy(&copy.days[i].nsum, &state->days[i].nsum, CurrentMemoryContext);
+	}
 	ClvCompact(&copy, CurrentMemoryContext);
 	*ndays = copy.ndays;
 	return copy.days;

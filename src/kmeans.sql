@@ -124,7 +124,7 @@ CREATE FUNCTION crm.kmeans_centroids(centroids float8[])
 RETURNS TABLE (cluster integer, centroid float8[])
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
-	SELECT (i - pg_catalog.array_lower(centroids, 1) + 1)::integer,
+	SELECT (i OPERATOR(pg_catalog.-) pg_catalog.array_lower(centroids, 1) OPERATOR(pg_catalog.+) 1)::pg_catalog.int4,
 		   ARRAY(SELECT centroids[i][j] FROM pg_catalog.generate_subscripts(centroids, 2) AS j ORDER BY j)
 	FROM pg_catalog.generate_subscripts(centroids, 1) AS i
 	ORDER BY i
