@@ -1,6 +1,8 @@
 -- Small generated tables for the fuzzers (test/fuzz/run.sh loads this into a
 -- database that has the extension).  Deterministic: setseed, then random().
 -- The tables are owned by the unprivileged role the fuzzers connect as.
+SET statement_timeout = 0;
+SET client_min_messages = warning;
 SELECT pg_catalog.setseed(0.4242);
 
 -- orders: (customer, ordered_at, amount) for crm.rfm_scores, rfm_summary, clv_summary
@@ -119,4 +121,4 @@ CREATE SEQUENCE fz_seq;
 CREATE FUNCTION fz_write() RETURNS integer LANGUAGE sql VOLATILE AS
 	$$ DELETE FROM fz_canary WHERE id = 1; SELECT 1 $$;
 
-ANALYZE;
+ANALYZE fz_orders, fz_baskets, fz_weights, fz_points, fz_clv, fz_profiles, fz_rules, fz_rows;

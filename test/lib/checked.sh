@@ -37,13 +37,14 @@ CRM_CHECKED_SUBDIRS=(common port timezone backend backend/utils/mb/conversion_pr
 # Sanitizer settings for every process of the run (server, initdb, psql):
 # - detect_leaks=0: PostgreSQL frees memory by deleting memory contexts and
 #   leaves the rest to process exit; the leak checker only reports that.
-# - AddressSanitizer stops the process at the first error (its default); the
-#   postmaster then logs the backend's exit and restarts the others.
+# - AddressSanitizer stops the process at the first error with abort(): the
+#   postmaster logs the signal with the statement the backend was running
+#   (a plain exit code 1 would pass for an ordinary FATAL exit).
 # - UndefinedBehaviorSanitizer prints a report with a stack and carries on, so
 #   that one run collects every report; the log check fails the run on any.
 # - reports go to stderr, which is the server log.
 crm_checked_env() {
-	export ASAN_OPTIONS="detect_leaks=0:abort_on_error=0:halt_on_error=1:print_summary=1:detect_odr_violation=0${CRM_ASAN_EXTRA:+:$CRM_ASAN_EXTRA}"
+	export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:print_summary=1:detect_odr_violation=0${CRM_ASAN_EXTRA:+:$CRM_ASAN_EXTRA}"
 	export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=0:print_summary=1${CRM_UBSAN_EXTRA:+:$CRM_UBSAN_EXTRA}"
 }
 

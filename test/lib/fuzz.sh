@@ -26,7 +26,7 @@ CREATE DATABASE $name OWNER $name;
 SQL
 	psql -X -q -v ON_ERROR_STOP=1 -d "$name" -c "CREATE EXTENSION crm_analytics" >/dev/null ||
 		crm_die "could not create the extension in $name"
-	psql -X -q -v ON_ERROR_STOP=1 -d "$name" -U "$name" -f "$CRM_ROOT/test/fuzz/schema.sql" >"$CRM_TMP/$name-schema.log" 2>&1 ||
+	psql -X -q -At -v ON_ERROR_STOP=1 -d "$name" -U "$name" -f "$CRM_ROOT/test/fuzz/schema.sql" >"$CRM_TMP/$name-schema.log" 2>&1 ||
 		{ cat "$CRM_TMP/$name-schema.log" >&2; crm_die "could not load test/fuzz/schema.sql into $name"; }
 }
 
