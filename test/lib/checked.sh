@@ -107,6 +107,8 @@ crm_checked_fetch_source() {
 # Find or build the checked server; sets PG_CONFIG to its pg_config.
 crm_checked_server() {
 	local root key dir v work start
+	# every program of that build (pg_config too) runs with these settings
+	crm_checked_env
 	command -v bzip2 >/dev/null 2>&1 || crm_install_deps bzip2
 	root=$(crm_checked_cache_root)
 	key=$(printf '%s\n' "$PG_MAJOR" "${CRM_CHECKED_CONFIGURE[*]}" "$CRM_CHECKED_CFLAGS" "${CRM_CHECKED_SUBDIRS[*]}" "$(gcc -dumpfullversion)" |
