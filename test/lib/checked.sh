@@ -44,6 +44,9 @@ CRM_CHECKED_SUBDIRS=(common port timezone backend backend/utils/mb/conversion_pr
 #   that one run collects every report; the log check fails the run on any.
 # - reports go to stderr, which is the server log.
 crm_checked_env() {
+	# the checked server runs the suite 3 to 5 times slower: tests that time
+	# a cancel or a limit multiply their bounds by this
+	export CRM_TEST_TIME_FACTOR=${CRM_TEST_TIME_FACTOR:-8}
 	export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:print_summary=1:detect_odr_violation=0${CRM_ASAN_EXTRA:+:$CRM_ASAN_EXTRA}"
 	export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=0:print_summary=1${CRM_UBSAN_EXTRA:+:$CRM_UBSAN_EXTRA}"
 }
