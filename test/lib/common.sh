@@ -160,6 +160,6 @@ crm_cluster_stop() {
 # assertion-enabled server) or a sanitizer report during the run?
 crm_server_log_problems() {
 	[ -n "${CRM_TMP:-}" ] && [ -f "$CRM_TMP/server.log" ] || return 1
-	grep -E "terminated by signal|PANIC|server process .* was terminated|exited with exit code|TRAP: |AddressSanitizer|LeakSanitizer|runtime error: " \
+	grep -E "terminated by signal|PANIC|server process .* was terminated|server process .* exited with exit code|TRAP: |AddressSanitizer|LeakSanitizer|runtime error: " \
 		"$CRM_TMP/server.log" | head -n 40 | grep .
 }

@@ -43,7 +43,7 @@ crm_fuzz_log_since() {
 # Problems in the server log since line $1: crashes, assertion failures,
 # sanitizer reports (with the statement the server was running).
 crm_fuzz_log_problems() {
-	crm_fuzz_log_since "$1" | grep -E -A3 "TRAP: |AddressSanitizer|runtime error: |SUMMARY: |terminated by signal|exited with exit code|PANIC" |
+	crm_fuzz_log_since "$1" | grep -E -A3 "TRAP: |AddressSanitizer|runtime error: |SUMMARY: |terminated by signal|server process .* exited with exit code|PANIC" |
 		grep -v -E "^\s+#[0-9]+ " | head -n 40 | grep .
 }
 
