@@ -26,14 +26,6 @@ CRM_CHECKED_CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined"
 CRM_CHECKED_CONFIGURE=(--enable-cassert --enable-debug --without-readline --without-icu
 	--without-zlib --without-llvm)
 
-# What the tests need of the source tree: the server, initdb, pg_ctl, psql,
-# pg_config, PL/pgSQL, pg_regress and the PGXS files (not ecpg, pg_dump,
-# pgbench and the other client programs: a third less to compile).
-CRM_CHECKED_SUBDIRS=(common port timezone backend backend/utils/mb/conversion_procs
-	backend/snowball include interfaces/libpq backend/replication/libpqwalreceiver
-	backend/replication/pgoutput fe_utils bin/initdb bin/pg_ctl bin/psql bin/pg_config
-	pl/plpgsql makefiles test/regress)
-
 # Sanitizer settings for every process of the run (server, initdb, psql):
 # - detect_leaks=0: PostgreSQL frees memory by deleting memory contexts and
 #   leaves the rest to process exit; the leak checker only reports that.
@@ -114,7 +106,7 @@ crm_checked_server() {
 	crm_checked_env
 	command -v bzip2 >/dev/null 2>&1 || crm_install_deps bzip2
 	root=$(crm_checked_cache_root)
-	key=$(printf '%s\n' "$PG_MAJOR" "${CRM_CHECKED_CONFIGURE[*]}" "$CRM_CHECKED_CFLAGS" "${CRM_CHECKED_SUBDIRS[*]}" "$(gcc -dumpfullversion)" |
+	key=$(printf '%s\n' "$PG_MAJOR" "${CRM_CHECKED_CONFIGURE[*]}" "$CRM_CHECKED_CFLAGS" "$(gcc -dumpfullversion)" |
 		sha1sum | cut -c1-10)
 	exec 8>"$root/.lock"
 	flock 8
@@ -132,11 +124,8 @@ crm_checked_server() {
 			cd "$work"/postgresql-"${v%%-*}" &&
 			./configure --prefix="$dir" "${CRM_CHECKED_CONFIGURE[@]}" \
 				CFLAGS="$CRM_CHECKED_CFLAGS" LDFLAGS="-fsanitize=address,undefined" >"$work/configure.log" 2>&1 &&
-			for d in "${CRM_CHECKED_SUBDIRS[@]}"; do
-				make -s -j"${CRM_CHECKED_JOBS:-$(nproc)}" -C "src/$d" install || exit 1
-			done >"$work/make.log" 2>&1 &&
-			make -s -C src install-local >>"$work/make.log" 2>&1 &&
-			make -s -C config install >>"$work/make.log" 2>&1
+			make -s -j"${CRM_CHECKED_JOBS:-$(nproc)}" >"$work/make.log" 2>&1 &&
+			make -s install >>"$work/make.log" 2>&1
 		) || { tail -n 40 "$work"/*.log >&2; crm_die "building the checked server failed (logs in $work)"; }
 		chmod -R a+rX "$dir"
 		echo "PostgreSQL ${v} (Debian source), ${CRM_CHECKED_CONFIGURE[*]} CFLAGS=\"$CRM_CHECKED_CFLAGS\"" >"$dir/.complete"
