@@ -1,7 +1,7 @@
 /*
  * clv.h
  *		Shared declarations of the customer-lifetime-value capability:
- *		the optimiser (optim.c), special functions (specfun.c) and the model
+ *		the optimiser (optim.c), special functions (specfun.h) and the model
  *		formulas (clv_models.c) that clv.c and clv_models.c use.
  */
 #ifndef CRM_CLV_H
@@ -58,11 +58,6 @@ extern CrmOptimResult CrmNelderMead(CrmObjective fn, void *arg, int n, double *x
 extern double ClvUnitDays(const Interval *unit);
 
 /* Special functions (specfun.c). */
-extern double CrmDigamma(double x);
-extern double CrmTrigamma(double x);
-extern double CrmLogHyp2f1(double a, double b, double c, double z, bool *ok);
-extern double CrmLogHyp2f1Ap1(double a, double b, double z, bool *ok);
-extern double CrmLogAddExp(double a, double b);
-extern double CrmLogSubExp(double a, double b);
+#include "specfun.h"
 
 #endif							/* CRM_CLV_H */
