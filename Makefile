@@ -16,7 +16,8 @@ SQL_PARTS = src/crm_analytics.sql \
 	src/basket.sql \
 	src/similarity.sql \
 	src/clv.sql \
-	src/abtest.sql
+	src/abtest.sql \
+	src/attribution.sql
 CRM_INSTALL_SQL = sql/$(EXTENSION)--$(EXTVERSION).sql
 
 # install scripts of earlier versions (kept for upgrade tests) and upgrade scripts
