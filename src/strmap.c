@@ -40,7 +40,7 @@ CrmStrMapGrow(CrmStrMap *m)
 	int32	   *slots;
 	int			i;
 
-	if (nslots > (int) (MaxAllocHugeSize / sizeof(int32)) / 2 || m->nslots > PG_INT32_MAX / 4)
+	if (m->nslots > PG_INT32_MAX / 4)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("%s cannot hold more than %d distinct keys", m->fn, m->nitems)));
