@@ -7,8 +7,8 @@
  * with a value is a conversion of its journey at its timestamp (its channel,
  * when not NULL, is a touch at the same moment, just before it); a row with a
  * NULL value is a touch.  A journey's rows are taken in time order (ties:
- * touches before the conversion, then channels in byte order, so the result
- * never depends on the order of the rows); each conversion ends a path made
+ * touches before conversions, then channels in byte order, then values, so
+ * the result never depends on the order of the rows); each conversion ends a path made
  * of the touches since the previous conversion of the journey.  Touches
  * after the last conversion form a path without conversion.  Rows with a
  * NULL key or timestamp, or with neither channel nor value, are skipped.
@@ -173,7 +173,7 @@ AttrReadRow(TupleTableSlot *slot, void *arg)
 	r->nrows++;
 }
 
-/* Row order: journey, time, touches before the conversion, channel rank. */
+/* Row order: journey, time, touches before the conversion, channel rank, value. */
 static int
 AttrCmpRows(const void *a, const void *b)
 {
@@ -186,7 +186,9 @@ AttrCmpRows(const void *a, const void *b)
 		return x->ts < y->ts ? -1 : 1;
 	if (x->conversion != y->conversion)
 		return x->conversion ? 1 : -1;
-	return (x->channel > y->channel) - (x->channel < y->channel);
+	if (x->channel != y->channel)
+		return (x->channel > y->channel) - (x->channel < y->channel);
+	return (x->value > y->value) - (x->value < y->value);
 }
 
 /* Channel order for ranks: byte order of the names. */
