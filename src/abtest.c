@@ -681,20 +681,6 @@ chi2_test_deserialfn(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(state);
 }
 
-/* Variant order for a deterministic sum: byte order of the names. */
-static int
-Chi2CmpVariants(const void *a, const void *b, void *arg)
-{
-	const CrmStrMap *m = (const CrmStrMap *) arg;
-	int			ia = *(const int *) a,
-				ib = *(const int *) b;
-	int			c = memcmp(m->keys[ia], m->keys[ib], Min(m->lens[ia], m->lens[ib]));
-
-	if (c != 0)
-		return c;
-	return (m->lens[ia] > m->lens[ib]) - (m->lens[ia] < m->lens[ib]);
-}
-
 /*
  * The crm.chi2_test row: NULL without rows; chi2 0 and p 1 for one variant
  * (as scipy); NaN when nobody or everybody converted (an expected count of
@@ -729,7 +715,7 @@ chi2_test_finalfn(PG_FUNCTION_ARGS)
 		total += (double) state->n[k];
 		col1 += (double) state->conv[k];
 	}
-	qsort_arg(order, nv, sizeof(int), Chi2CmpVariants, &state->variants);
+	qsort_arg(order, nv, sizeof(int), CrmStrMapCmpKeys, &state->variants);
 	col0 = total - col1;
 	if (nv == 1)
 	{

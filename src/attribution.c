@@ -191,20 +191,6 @@ AttrCmpRows(const void *a, const void *b)
 	return (x->value > y->value) - (x->value < y->value);
 }
 
-/* Channel order for ranks: byte order of the names. */
-static int
-AttrCmpChannelNames(const void *a, const void *b, void *arg)
-{
-	const CrmStrMap *m = (const CrmStrMap *) arg;
-	int			ia = *(const int *) a,
-				ib = *(const int *) b;
-	int			c = memcmp(m->keys[ia], m->keys[ib], Min(m->lens[ia], m->lens[ib]));
-
-	if (c != 0)
-		return c;
-	return (m->lens[ia] > m->lens[ib]) - (m->lens[ia] < m->lens[ib]);
-}
-
 /* What the models accumulate. */
 typedef struct AttrTotals
 {
@@ -553,7 +539,7 @@ attribution(PG_FUNCTION_ARGS)
 	rank = palloc(sizeof(int) * Max(c, 1));
 	for (i = 0; i < c; i++)
 		order[i] = i;
-	qsort_arg(order, c, sizeof(int), AttrCmpChannelNames, &r.channels);
+	qsort_arg(order, c, sizeof(int), CrmStrMapCmpKeys, &r.channels);
 	for (i = 0; i < c; i++)
 		rank[order[i]] = i;
 	for (start = 0; start < r.nrows; start++)

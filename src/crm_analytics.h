@@ -188,6 +188,7 @@ typedef struct CrmStrMap
 
 extern void CrmStrMapInit(CrmStrMap *m, MemoryContext ctx, const char *fn);
 extern int	CrmStrMapIntern(CrmStrMap *m, const char *key, int len, bool *found);
+extern int	CrmStrMapCmpKeys(const void *a, const void *b, void *arg);
 
 /* GUCs of each capability, defined from _PG_init */
 extern void KmeansDefineGUCs(void);

@@ -112,3 +112,20 @@ CrmStrMapIntern(CrmStrMap *m, const char *key, int len, bool *found)
 	m->slots[s] = idx + 1;
 	return idx;
 }
+
+/*
+ * qsort_arg comparator of key indexes (int) of the map passed as arg: byte
+ * order of the keys, a shorter key first when it is a prefix.
+ */
+int
+CrmStrMapCmpKeys(const void *a, const void *b, void *arg)
+{
+	const CrmStrMap *m = (const CrmStrMap *) arg;
+	int			ia = *(const int *) a,
+				ib = *(const int *) b;
+	int			c = memcmp(m->keys[ia], m->keys[ib], Min(m->lens[ia], m->lens[ib]));
+
+	if (c != 0)
+		return c;
+	return (m->lens[ia] > m->lens[ib]) - (m->lens[ia] < m->lens[ib]);
+}
