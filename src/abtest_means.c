@@ -313,12 +313,12 @@ AbWelchTest(double d, double vt, double vc, double nt, double nc, double confide
 		r.low = r.high = NAN;
 		return r;
 	}
-	r.p = isnan(r.t) || isnan(r.df) ? NAN : 2.0 * CrmStudentTSf(fabs(r.t), r.df);
+	r.p = isnan(r.t) || isnan(r.df) ? NAN : 2.0 * CrmStudentTUpperTail(fabs(r.t), r.df);
 	if (r.p > 1.0)
 		r.p = 1.0;
 	{
 		double		q = isnan(r.df) ? NAN :
-			CrmStudentTQuantileUpper(0.5 * (1.0 - confidence), r.df);
+			CrmStudentTUpperQuantile(0.5 * (1.0 - confidence), r.df);
 
 		r.low = d - q * se;
 		r.high = d + q * se;

@@ -54,6 +54,16 @@ extern CrmOptimResult CrmNelderMead(CrmObjective fn, void *arg, int n, double *x
 									double step, int max_iter, double xtol, double ftol,
 									double bound);
 
+/*
+ * Minimisation inside the box lower <= x <= upper (projected BFGS with an
+ * active set, as L-BFGS-B for small problems): Holt-Winters' smoothing
+ * parameters in [0, 1].  Stops when every gradient component, except those
+ * pushing out of the box at a bound, is below pgtol in absolute value.
+ */
+extern CrmOptimResult CrmBoxMinimize(CrmObjective fn, void *arg, int n, double *x,
+									 const double *lower, const double *upper,
+									 bool has_gradient, int max_iter, double pgtol);
+
 /* Length of a time unit in days (clv.c). */
 extern double ClvUnitDays(const Interval *unit);
 

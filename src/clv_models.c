@@ -208,6 +208,21 @@ ClvModelName(char kind)
 	}
 }
 
+/* The SQL aggregate of a model's fit, for messages. */
+static const char *
+ClvFitFunction(char kind)
+{
+	switch (kind)
+	{
+		case CLV_BGNBD:
+			return "crm.bgnbd_fit";
+		case CLV_PARETO:
+			return "crm.paretonbd_fit";
+		default:
+			return "crm.gammagamma_fit";
+	}
+}
+
 /* ---------- input checks ---------- */
 
 static inline void
@@ -345,7 +360,8 @@ ClvFitAdd(ClvFitState *state, double x, double tx, double t, int64 count)
 	{
 		/* small: just grow; the final sort merges the duplicates */
 		state->capacity = Min((int64) state->capacity * 2, (int64) CLV_COMPACT_AT);
-		state->items = repalloc(state->items, state->capacity * sizeof(ClvPattern));
+		state->items = CrmMemoryRealloc(state->items, state->capacity, sizeof(ClvPattern),
+										ClvFitFunction(state->kind), "The customer patterns");
 	}
 	else if (state->n == state->capacity)
 	{
@@ -354,7 +370,8 @@ ClvFitAdd(ClvFitState *state, double x, double tx, double t, int64 count)
 		if (state->n > state->capacity / 2)
 		{
 			state->capacity = Min((int64) state->capacity * 2, 2 * (int64) CLV_MAX_PATTERNS);
-			state->items = repalloc(state->items, state->capacity * sizeof(ClvPattern));
+			state->items = CrmMemoryRealloc(state->items, state->capacity, sizeof(ClvPattern),
+											ClvFitFunction(state->kind), "The customer patterns");
 		}
 	}
 	p = &state->items[state->n++];
@@ -1526,9 +1543,52 @@ ClvNotComputable(const char *what, double h)
 }
 
 /*
+ * The factor c / (a - 1) * (1 - (1 - z)^r' 2F1(r', b'; c; z)) of the BG/NBD
+ * expectation, c = b' + (a - 1), when a is close to 1: there the closed form
+ * is 0/0 (and loses its digits to cancellation nearby).  With
+ * (1 - z)^-r' = sum (r')_n z^n / n!, the factor is the expectation over
+ * N ~ NegBin(r', z) (pmf (r')_n / n! z^n (1 - z)^r') of
+ *
+ *		c * (1 - (b')_N / (c)_N) / (a - 1)
+ *		= c * -expm1(sum_{k<N} log1p(-(a - 1) / (c + k))) / (a - 1)
+ *
+ * whose limit at a = 1 is c * sum_{k<N} 1 / (b' + k).
+ */
+static double
+BgnbdNearOneFactor(double rp, double bp, double eps, double z)
+{
+	double		c = bp + eps;
+	double		lp = rp * log1p(-z);	/* log pmf of N = n */
+	double		logsum = 0.0;	/* sum_{k<n} log1p(-eps / (c + k)) */
+	double		harmonic = 0.0; /* sum_{k<n} 1 / (bp + k) */
+	double		total = 0.0;
+	double		mode = rp > 1.0 ? (rp - 1.0) * z / (1.0 - z) : 0.0;
+	int64		n;
+
+	for (n = 0; n < INT64CONST(100000000); n++)
+	{
+		double		p = exp(lp);
+		double		g = eps == 0.0 ? harmonic : -expm1(logsum) / eps;
+		double		ratio = (rp + n) / (n + 1.0) * z;
+
+		total += p * g;
+		/* past the mode the terms shrink at least geometrically by ratio */
+		if (n > mode && ratio < 1.0 && p * (g + 1.0 / (bp + n)) / (1.0 - ratio) <= 1e-17 * total)
+			break;
+		lp += log(ratio);
+		logsum += log1p(-eps / (c + n));
+		harmonic += 1.0 / (bp + n);
+		if ((n & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
+	}
+	return c * total;
+}
+
+/*
  * BG/NBD expected repeat purchases in (T, T + h] of a customer with history
  * (x, tx, T) (FHL 2005 eq. 10); x = tx = T = 0 gives E[X(h)] of a new
- * customer (eq. 9).
+ * customer (eq. 9).  For |a - 1| < 1e-3 the factor with a - 1 in its
+ * denominator is computed by BgnbdNearOneFactor (its limit at a = 1).
  */
 static double
 BgnbdCondExp(const double *par, double h, double x, double tx, double T)
@@ -1546,11 +1606,16 @@ BgnbdCondExp(const double *par, double h, double x, double tx, double T)
 	if (h == 0.0)
 		return 0.0;
 	z = h / (alpha + T + h);
-	lhyp = CrmLogHyp2f1(r + x, b + x, a + b + x - 1.0, z, &ok);
-	if (!ok)
-		ClvNotComputable("BG/NBD expected purchases", h);
-	num = (a + b + x - 1.0) / (a - 1.0) *
-		-expm1(lhyp + (r + x) * (log(alpha + T) - log(alpha + T + h)));
+	if (fabs(a - 1.0) < 1e-3)
+		num = BgnbdNearOneFactor(r + x, b + x, a - 1.0, z);
+	else
+	{
+		lhyp = CrmLogHyp2f1(r + x, b + x, a + b + x - 1.0, z, &ok);
+		if (!ok)
+			ClvNotComputable("BG/NBD expected purchases", h);
+		num = (a + b + x - 1.0) / (a - 1.0) *
+			-expm1(lhyp + (r + x) * (log(alpha + T) - log(alpha + T + h)));
+	}
 	if (x == 0.0)
 		return num;
 	lden = log(a) - log(b + x - 1.0) + (r + x) * (log(alpha + T) - log(alpha + tx));
@@ -1902,9 +1967,17 @@ ClvLifetimeValue(FunctionCallInfo fcinfo, char kind)
 		double		e = kind == CLV_BGNBD ? BgnbdCondExp(par, h, x, tx, T)
 			: ParetoCondExp(par, h, x, tx, T);
 
-		clv += value * (e - prev) / pow(1.0 + d, i);
+		/* (1 + d)^-i as exp(-i log1p(d)): exact for d near 0 */
+		clv += value * (e - prev) * exp(-i * log1p(d));
 		prev = e;
 	}
+	if (!isfinite(clv))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("the discounted lifetime value overflows float8"),
+				 errdetail("A monthly discount rate of %.10g multiplies month %d's value by %g.",
+						   d, months, exp(-months * log1p(d))),
+				 errhint("Use a monthly discount rate of the order of 0.01 (1%%); rates near -1 make later purchases worth without bound.")));
 	PG_RETURN_FLOAT8(clv);
 }
 

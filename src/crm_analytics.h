@@ -35,6 +35,8 @@ typedef struct CrmNumericSum
 
 extern void CrmNumericSumInit(CrmNumericSum *sum);
 extern void CrmNumericSumAdd(CrmNumericSum *sum, Datum value, MemoryContext ctx);
+extern void CrmNumericSumCopy(CrmNumericSum *into, const CrmNumericSum *from,
+							  MemoryContext ctx);
 extern void CrmNumericSumCombine(CrmNumericSum *into, const CrmNumericSum *from,
 								 MemoryContext ctx);
 extern Numeric CrmNumericSumResult(const CrmNumericSum *sum);

@@ -2,10 +2,10 @@
  * specfun.c
  *		Special functions: for the buy-till-you-die models of clv_models.c,
  *		digamma, the Gaussian hypergeometric function 2F1 on [0, 1) and
- *		log-sum-exp helpers; for the statistical tests of abtest.c, the
- *		normal, Student's t and chi-square distributions through the
- *		regularized incomplete beta and gamma functions (second half of the
- *		file, which has its own notes on accuracy).
+ *		log-sum-exp helpers; for the statistical tests (abtest.c, deviation.c,
+ *		holtwinters.c), the normal, Student's t and chi-square distributions
+ *		through the regularized incomplete beta and gamma functions (second
+ *		half of the file, which has its own notes on accuracy).
  *
  * 2F1 is summed as its power series (Abramowitz & Stegun 15.1.1) after the
  * Euler transformation (A&S 15.3.3)
@@ -30,6 +30,10 @@
 
 /* Terms summed before a hypergeometric series is declared divergent. */
 #define CRM_HYP2F1_MAX_TERMS	2000000
+/* Steps of a continued fraction before it is declared divergent. */
+#define CRM_HYP2F1_MAX_CF		1000000
+/* Above this z, 2F1(a, b; a + 1; z) is computed by its continued fraction. */
+#define CRM_HYP2F1_CF_FROM		0.998
 /* Rescale the running sum when it grows past this. */
 #define CRM_HYP2F1_RESCALE		1e250
 
@@ -151,6 +155,8 @@ CrmLogHyp2f1Series(double a, double b, double c, double z, bool *ok)
 		}
 		if (!isfinite(sum))
 			break;
+		if ((n & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
 	}
 	if (n >= CRM_HYP2F1_MAX_TERMS || !(sum > 0.0) || !isfinite(sum))
 	{
@@ -179,9 +185,75 @@ CrmLogHyp2f1(double a, double b, double c, double z, bool *ok)
 }
 
 /*
+ * log 2F1(1, p; a + 1; z) for a > 0, p >= 0, 0 < z < 1 by Gauss's continued
+ * fraction for 2F1(p, b' + 1; c + 1; z) / 2F1(p, b'; c; z) with b' = 0 and
+ * c = a (the denominator is then 1):
+ *
+ *		2F1(1, p; a + 1; z) = 1 / (1 - k1 z / (1 - k2 z / (1 - ...)))
+ *		k(2m+1) = (p + m)(a + m) / ((a + 2m)(a + 2m + 1))
+ *		k(2m)   = m (a - p + m) / ((a + 2m - 1)(a + 2m))
+ *
+ * evaluated by the modified Lentz method.  It needs a few hundred steps
+ * where the power series needs of the order of 40 / (1 - z) terms, which
+ * for the huge parameters of a diverging Pareto/NBD search (z = 1 - 1e-6)
+ * made one likelihood take seconds.
+ */
+static double
+CrmLogHyp2f1OneCF(double p, double a, double z, bool *ok)
+{
+	const double tiny = 1e-300;
+	double		f = 1.0,
+				C = 1.0,
+				D = 0.0;
+	int			j,
+				still = 0;
+
+	*ok = true;
+	for (j = 1; j <= CRM_HYP2F1_MAX_CF; j++)
+	{
+		double		k,
+					aj,
+					delta;
+		int			m = j / 2;
+
+		if (j & 1)
+			k = (p + m) * (a + m) / ((a + 2.0 * m) * (a + 2.0 * m + 1.0));
+		else
+			k = m * (a - p + m) / ((a + 2.0 * m - 1.0) * (a + 2.0 * m));
+		aj = -k * z;
+		D = 1.0 + aj * D;
+		if (fabs(D) < tiny)
+			D = tiny;
+		D = 1.0 / D;
+		C = 1.0 + aj / C;
+		if (fabs(C) < tiny)
+			C = tiny;
+		delta = C * D;
+		f *= delta;
+		/* slow convergence moves f by less than its precision per step */
+		if (fabs(delta - 1.0) <= 1e-16)
+		{
+			if (++still == 8)
+				break;
+		}
+		else
+			still = 0;
+		if ((j & 0xFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	if (j > CRM_HYP2F1_MAX_CF || !(f > 0.0) || !isfinite(f))
+	{
+		*ok = false;
+		return NAN;
+	}
+	return -log(f);
+}
+
+/*
  * log 2F1(a, b; a + 1; z) for a > 0, 0 < b <= a + 1, 0 <= z < 1: the Euler
  * form (1 - z)^(1 - b) 2F1(1, a + 1 - b; a + 1; z), whose terms are positive
- * and at most z^n.
+ * and at most z^n.  The series when it converges fast, the continued
+ * fraction (CrmLogHyp2f1OneCF) when z is close to 1.
  */
 double
 CrmLogHyp2f1Ap1(double a, double b, double z, bool *ok)
@@ -196,6 +268,8 @@ CrmLogHyp2f1Ap1(double a, double b, double z, bool *ok)
 		return CrmLogHyp2f1(a, b, a + 1.0, z, ok);
 	if (z == 0.0)
 		return 0.0;
+	if (z > CRM_HYP2F1_CF_FROM)
+		return (1.0 - b) * log1p(-z) + CrmLogHyp2f1OneCF(p, a, z, ok);
 	for (n = 0; n < CRM_HYP2F1_MAX_TERMS; n++)
 	{
 		double		ratio = (p + n) / (a + 1.0 + n) * z;
@@ -205,6 +279,8 @@ CrmLogHyp2f1Ap1(double a, double b, double z, bool *ok)
 		/* ratios decrease towards z: the tail is below term * z / (1 - z) */
 		if (term * z <= 1e-17 * sum * (1.0 - z))
 			break;
+		if ((n & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
 	}
 	if (n >= CRM_HYP2F1_MAX_TERMS)
 	{
@@ -215,7 +291,9 @@ CrmLogHyp2f1Ap1(double a, double b, double z, bool *ok)
 }
 
 /* ---------------------------------------------------------------------
- * Distribution functions of the statistical tests
+ * Distribution functions of the statistical tests (promotion analysis:
+ * abtest.c; deviation and forecasts: the critical values of the generalized
+ * ESD test and Holt-Winters prediction intervals)
  *
  * The tests must agree with scipy to 1e-9 relative, p-values in the far
  * tails included, so every tail probability is computed directly (never as
@@ -554,7 +632,7 @@ CrmNormalQuantile(double p)
 
 /* P(T > t) for Student's t distribution with df > 0 degrees of freedom. */
 double
-CrmStudentTSf(double t, double df)
+CrmStudentTUpperTail(double t, double df)
 {
 	double		t2,
 				tail;
@@ -586,7 +664,7 @@ CrmStudentTLogPdf(double t, double df)
  * probability, started from the Cornish-Fisher expansion (A&S 26.7.5).
  */
 double
-CrmStudentTQuantileUpper(double q, double df)
+CrmStudentTUpperQuantile(double q, double df)
 {
 	double		z,
 				t,
@@ -627,7 +705,7 @@ CrmStudentTQuantileUpper(double q, double df)
 	/* bracket: sf decreases in t; the root lies in (lo, hi) */
 	lo = 0.0;
 	hi = Max(t, 1.0);
-	while (CrmStudentTSf(hi, df) > q)
+	while (CrmStudentTUpperTail(hi, df) > q)
 	{
 		lo = hi;
 		hi *= 2.0;
@@ -638,7 +716,7 @@ CrmStudentTQuantileUpper(double q, double df)
 		t = 0.5 * (lo + hi);
 	for (i = 0; i < 200; i++)
 	{
-		double		f = CrmStudentTSf(t, df) - q;
+		double		f = CrmStudentTUpperTail(t, df) - q;
 		double		next;
 
 		if (f == 0.0)

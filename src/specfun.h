@@ -16,15 +16,15 @@ extern double CrmLogHyp2f1Ap1(double a, double b, double z, bool *ok);
 extern double CrmLogAddExp(double a, double b);
 extern double CrmLogSubExp(double a, double b);
 
-/* distributions (statistical tests, abtest.c) */
+/* distributions (statistical tests: abtest.c, deviation.c, holtwinters.c) */
 extern double CrmLogBeta(double a, double b);
 extern double CrmBetaInc(double a, double b, double x, double y, bool upper);
 extern double CrmGammaIncUpper(double a, double x);
 extern double CrmNormalCdf(double x);
 extern double CrmNormalSf(double x);
 extern double CrmNormalQuantile(double p);
-extern double CrmStudentTSf(double t, double df);
-extern double CrmStudentTQuantileUpper(double q, double df);
+extern double CrmStudentTUpperTail(double t, double df);
+extern double CrmStudentTUpperQuantile(double q, double df);
 extern double CrmChi2Sf(double x, double k);
 
 #endif							/* CRM_SPECFUN_H */
