@@ -429,18 +429,6 @@ proportions_ztest(PG_FUNCTION_ARGS)
 
 /* ---------- crm.sample_size ---------- */
 
-/* A probability argument strictly between 0 and 1. */
-static void
-AbCheckOpenUnit(double v, const char *name, const char *hint)
-{
-	if (!(v > 0.0 && v < 1.0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be between 0 and 1 (exclusive)", name),
-				 errdetail("Got %g.", v),
-				 errhint("%s", hint)));
-}
-
 /*
  * sample_size(baseline_rate, minimum_effect, alpha, power): customers per
  * group for a two-sided two-proportion z-test to detect baseline_rate ->
@@ -460,9 +448,9 @@ sample_size(PG_FUNCTION_ARGS)
 				root,
 				n;
 
-	AbCheckOpenUnit(p1, "baseline_rate", "Pass the conversion rate of the control group, for example 0.05.");
-	AbCheckOpenUnit(alpha, "alpha", "Pass the significance level, for example 0.05.");
-	AbCheckOpenUnit(power, "power", "Pass the power of the test, for example 0.8.");
+	CrmCheckOpenUnit(p1, "baseline_rate", "Pass the conversion rate of the control group, for example 0.05.");
+	CrmCheckOpenUnit(alpha, "alpha", "Pass the significance level, for example 0.05.");
+	CrmCheckOpenUnit(power, "power", "Pass the power of the test, for example 0.8.");
 	p2 = p1 + delta;
 	if (!(delta != 0.0) || !(p2 > 0.0 && p2 < 1.0))
 		ereport(ERROR,

@@ -161,6 +161,18 @@ CrmCheckFiniteAmount(double amount)
 				 errhint("Filter out NaN and infinite amounts.")));
 }
 
+/* An argument that must be a probability in (0, 1): alpha, power, a rate, a level. */
+static inline void
+CrmCheckOpenUnit(double v, const char *name, const char *hint)
+{
+	if (!(v > 0.0 && v < 1.0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be between 0 and 1 (exclusive)", name),
+				 errdetail("Got %g.", v),
+				 errhint("%s", hint)));
+}
+
 /* A read-only StringInfo over existing bytes (initReadOnlyStringInfo in 17). */
 static inline void
 CrmInitReadOnlyStringInfo(StringInfo buf, char *data, int len)
