@@ -19,7 +19,9 @@ SQL_PARTS = src/crm_analytics.sql \
 	src/deviation.sql \
 	src/forecast.sql \
 	src/concentration.sql \
-	src/journeys.sql
+	src/journeys.sql \
+	src/abtest.sql \
+	src/attribution.sql
 CRM_INSTALL_SQL = sql/$(EXTENSION)--$(EXTVERSION).sql
 
 # install scripts of earlier versions (kept for upgrade tests) and upgrade scripts

@@ -92,11 +92,25 @@ extern double CrmLogSubExp(double a, double b);
 
 /* ---------- distributions and quantiles (specfun.c) ---------- */
 
+/* log B(a, b) for a, b > 0 (Stirling corrections for large arguments). */
+extern double CrmLogBeta(double a, double b);
+
 /*
  * Regularized incomplete beta function I_x(a, b) for a, b > 0, given x and
- * y = 1 - x separately (so that x close to 1 keeps its accuracy).
+ * y = 1 - x separately (so that x close to 1 keeps its accuracy); the upper
+ * tail 1 - I_x(a, b) when upper.
  */
-extern double CrmRegIncompleteBeta(double a, double b, double x, double y);
+extern double CrmBetaInc(double a, double b, double x, double y, bool upper);
+
+/* Regularized upper incomplete gamma function Q(a, x). */
+extern double CrmGammaIncUpper(double a, double x);
+
+/* Standard normal CDF Phi(x) and upper tail 1 - Phi(x). */
+extern double CrmNormalCdf(double x);
+extern double CrmNormalSf(double x);
+
+/* Lower-tail normal quantile: x with Phi(x) = p, 0 < p < 1. */
+extern double CrmNormalQuantile(double p);
 
 /* Upper tail P(T > t) of Student's t distribution with df > 0 degrees of freedom. */
 extern double CrmStudentTUpperTail(double t, double df);
@@ -104,7 +118,7 @@ extern double CrmStudentTUpperTail(double t, double df);
 /* Upper-tail quantile of Student's t: the t with P(T > t) = q, 0 < q < 1, df > 0. */
 extern double CrmStudentTUpperQuantile(double q, double df);
 
-/* Lower-tail normal quantile: x with Phi(x) = p, 0 < p < 1. */
-extern double CrmNormalQuantile(double p);
+/* Upper tail P(X > x) of the chi-square distribution with k degrees of freedom. */
+extern double CrmChi2Sf(double x, double k);
 
 #endif							/* CRM_NUMERICS_H */

@@ -1090,10 +1090,11 @@ WriteStatic(const char *tables)
 enum
 {
 	O_CUSTOMERS, O_CUSTOMER_TRUTH, O_ORDERS, O_ORDER_LINES, O_EVENTS,
-	O_CAMPAIGN_MEMBERS, N_STREAM_OUT
+	O_CAMPAIGN_MEMBERS, O_JOURNEYS, O_TOUCHES, O_CAMPAIGN_SPEND, N_STREAM_OUT
 };
 static const char *const g_stream_names[N_STREAM_OUT] = {
-	"customers", "customer_truth", "orders", "order_lines", "events", "campaign_members"
+	"customers", "customer_truth", "orders", "order_lines", "events", "campaign_members",
+	"journeys", "touches", "campaign_spend"
 };
 
 typedef struct
@@ -1163,9 +1164,12 @@ typedef struct
 	uint64_t	next_order_id;
 	uint64_t	next_event_id;
 	uint64_t	next_session_id;
+	uint64_t	next_journey_id;
 	Out			out[N_STREAM_OUT];
 	int64_t    *times;
 	int			times_cap;
+	int64_t    *order_cents;	/* amount of each order of the customer */
+	int			order_cents_cap;
 	HistLine   *hist;
 	int			hist_cap;
 } Gen;
@@ -1285,6 +1289,9 @@ EmitSessions(Gen *G, Rng *r, int g, uint64_t cid, int64_t lo, int64_t ts,
 	}
 }
 
+/* journeys, touches and campaign spend (purposes 6 and 7) */
+#include "marketing.c"
+
 /* simulate one customer and write all of its rows */
 static void
 Customer(Gen *G, uint64_t seed, uint64_t cid)
@@ -1293,7 +1300,8 @@ Customer(Gen *G, uint64_t seed, uint64_t cid)
 				rb,				/* baskets */
 				re,				/* web events */
 				rc,				/* campaigns */
-				ra;				/* profile attributes */
+				ra,				/* profile attributes */
+				rs;				/* campaign spend */
 	int			g;
 	const Group *gr;
 	int64_t		signup;
@@ -1308,6 +1316,7 @@ Customer(Gen *G, uint64_t seed, uint64_t cid)
 				li;
 	int			nhist = 0;
 	int64_t		total_cents = 0;
+	uint64_t	first_oid = G->next_order_id;
 	char	   *p;
 
 	RngSeed(&rp, seed, 1, cid);
@@ -1426,6 +1435,16 @@ Customer(Gen *G, uint64_t seed, uint64_t cid)
 	}
 
 	/* orders, lines, sessions */
+	if (n > G->order_cents_cap)
+	{
+		G->order_cents_cap = G->times_cap;
+		G->order_cents = realloc(G->order_cents, sizeof(int64_t) * G->order_cents_cap);
+		if (!G->order_cents)
+		{
+			fprintf(stderr, "datagen: out of memory\n");
+			exit(2);
+		}
+	}
 	for (int i = 0; i < n; i++)
 	{
 		int64_t		ts = G->times[i];
@@ -1563,6 +1582,7 @@ Customer(Gen *G, uint64_t seed, uint64_t cid)
 			nhist++;
 		}
 		total_cents += order_cents;
+		G->order_cents[i] = order_cents;
 
 		{
 			Out		   *o = &G->out[O_ORDERS];
@@ -1622,7 +1642,8 @@ Customer(Gen *G, uint64_t seed, uint64_t cid)
 		RowEnd(o, p);
 	}
 
-	/* campaign_members */
+	/* campaign_members (and campaign_spend from a stream of its own) */
+	RngSeed(&rs, seed, 7, cid);
 	for (int c = 0; c < N_CAMPAIGNS; c++)
 	{
 		const Campaign *cp = &g_campaigns[c];
@@ -1637,7 +1658,10 @@ Customer(Gen *G, uint64_t seed, uint64_t cid)
 		Out		   *o = &G->out[O_CAMPAIGN_MEMBERS];
 
 		if (signup >= start || u1 >= cp->member_rate)
+		{
+			EmitCampaignSpend(G, &rs, c, cid, n, 0, 0);
 			continue;
+		}
 		treat = u2 < cp->treatment_share;
 		conv = u3 < (treat ? cp->treatment_rate : cp->control_rate);
 		if (conv_t >= T_END)
@@ -1653,7 +1677,11 @@ Customer(Gen *G, uint64_t seed, uint64_t cid)
 		p = PutTab(p);
 		p = conv ? PutTs(p, conv_t) : PutNull(p);
 		RowEnd(o, p);
+		EmitCampaignSpend(G, &rs, c, cid, n, 1, conv);
 	}
+
+	/* marketing journeys toward the 2024 orders */
+	EmitCustomerJourneys(G, seed, cid, signup, n, first_oid);
 }
 
 /* ---------------------------------------------------------------------
@@ -1669,7 +1697,8 @@ Usage(void)
 			"  writes DIR/<table>.tsv (COPY text) and DIR/<table>.done (row count)\n"
 			"  tables: group_truth planted_rules campaigns campaign_truth funnel_truth\n"
 			"          products customers customer_truth orders order_lines events\n"
-			"          campaign_members\n");
+			"          campaign_members journeys touches campaign_spend channel_truth\n"
+			"          campaign_spend_truth\n");
 	exit(2);
 }
 
@@ -1744,11 +1773,13 @@ main(int argc, char **argv)
 
 	CalendarInit();
 	BuildLaws();
+	MarketingBuildLaws();
 	BuildCatalogue(seed, (int) nprod);
 	WriteStatic(tables);
+	WriteMarketingStatic(tables);
 
 	memset(&G, 0, sizeof(G));
-	G.next_order_id = G.next_event_id = G.next_session_id = 1;
+	G.next_order_id = G.next_event_id = G.next_session_id = G.next_journey_id = 1;
 	for (int i = 0; i < N_STREAM_OUT; i++)
 		any_stream |= TableWanted(tables, g_stream_names[i]);
 	if (any_stream)
@@ -1785,6 +1816,7 @@ main(int argc, char **argv)
 				(double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	}
 	free(G.times);
+	free(G.order_cents);
 	free(G.hist);
 	return 0;
 }
