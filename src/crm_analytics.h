@@ -10,6 +10,8 @@
 
 #include <math.h>
 
+#include "compat.h"
+
 #include "access/tupdesc.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
