@@ -7,11 +7,26 @@
 #   test/run-tests.sh              everything
 #   test/run-tests.sh rfm 010      only tests whose name contains one of the words
 #   CRM_TEST_VERBOSE=1 test/run-tests.sh   also print the output of passing test scripts
+#   test/run-tests.sh --pg 17      the same on PostgreSQL 17 (18, 19) in a Debian root;
+#                                  --pg all: 15 here, then 17, 18 and 19 (test/lib/matrix.sh)
 set -uo pipefail
 . "$(dirname "$0")/lib/common.sh"
 cd "$CRM_ROOT" || exit 2
 
-filters=("$@")
+args=() pg=
+while [ $# -gt 0 ]; do
+	case "$1" in
+		--pg) [ $# -ge 2 ] || crm_die "--pg needs a version (15, 17, 18, 19 or all)"; pg=$2; shift 2 ;;
+		--pg=*) pg=${1#--pg=}; shift ;;
+		*) args+=("$1"); shift ;;
+	esac
+done
+if [ -n "$pg" ] && [ "$pg" != "$PG_MAJOR" ]; then
+	. "$CRM_ROOT/test/lib/matrix.sh"
+	crm_matrix_main "$pg" "${args[@]}"
+	exit
+fi
+filters=("${args[@]}")
 selected() {
 	[ ${#filters[@]} -eq 0 ] && return 0
 	local f
@@ -40,8 +55,7 @@ if [ ${#regress[@]} -gt 0 ]; then
 	make -s PG_CONFIG="$PG_CONFIG" installcheck REGRESS="${regress[*]}" >"$CRM_TMP/regress.out" 2>&1
 	cat "$CRM_TMP/regress.out"
 	for name in "${regress[@]}"; do
-		line=$(grep -E "^(test| ) *$name +\.\.\. " "$CRM_TMP/regress.out" | head -n 1)
-		if [[ "$line" == *" ok"* ]]; then
+		if crm_regress_passed "$name" "$CRM_TMP/regress.out"; then
 			passed=$((passed + 1))
 		else
 			failed=$((failed + 1)); failures+=("regress/$name")
