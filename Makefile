@@ -29,7 +29,7 @@ REGRESS_OPTS = --inputdir=. --load-extension=crm_analytics
 PG_CFLAGS = -Wall -Wextra
 # the server headers are not ours: compile them as system headers so that
 # -Wextra (and -Werror in the test command) applies to our code only
-PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
+PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server) -DCRM_VERSION=\"$(EXTVERSION)\"
 EXTRA_CLEAN = results regression.diffs regression.out
 
 PG_CONFIG ?= pg_config
@@ -38,3 +38,6 @@ include $(PGXS)
 
 $(CRM_INSTALL_SQL): $(SQL_PARTS) $(EXTENSION).control
 	cat $(SQL_PARTS) > $@
+
+# the module's magic block carries the version (src/compat.h)
+src/crm_analytics.o: $(EXTENSION).control

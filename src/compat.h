@@ -7,6 +7,10 @@
  *
  * - 16 moved the varlena macros (VARDATA_ANY, VARSIZE_ANY_EXHDR, SET_VARSIZE,
  *   ...) from postgres.h into varatt.h, which older versions do not have.
+ * - 18 lets a module state its name and version in its magic block
+ *   (PG_MODULE_MAGIC_EXT, shown by pg_get_loaded_modules()); CRM_MODULE_MAGIC
+ *   does so there and is the plain PG_MODULE_MAGIC before.  CRM_VERSION, the
+ *   extension's version, comes from the Makefile (crm_analytics.control).
  *
  * Headers that a newer version stopped including indirectly (19 no longer
  * brings access/htup_details.h, and with it heap_form_tuple, through funcapi.h)
@@ -17,8 +21,19 @@
 
 #include "postgres.h"
 
+#if PG_VERSION_NUM < 150000
+#error "crm_analytics needs PostgreSQL 15 or later"
+#endif
+
 #if PG_VERSION_NUM >= 160000
 #include "varatt.h"
+#endif
+
+#if PG_VERSION_NUM >= 180000
+#define CRM_MODULE_MAGIC \
+	PG_MODULE_MAGIC_EXT(.name = "crm_analytics", .version = CRM_VERSION)
+#else
+#define CRM_MODULE_MAGIC PG_MODULE_MAGIC
 #endif
 
 #endif							/* CRM_COMPAT_H */

@@ -104,11 +104,17 @@ crm_matrix_root_dir() {
 }
 
 # Run a command in the background and wait for it, so that the traps of
-# crm_matrix_main can stop it (its pid is in CRM_MATRIX_NS_PID meanwhile).
+# crm_matrix_main can stop it (its pid is in CRM_MATRIX_NS_PID meanwhile, and
+# the signal that stops it in CRM_MATRIX_NS_SIG: unshare ignores SIGTERM, and
+# SIGKILL of unshare makes its --kill-child take the whole namespace down).
+# unshare runs under setpriv --pdeathsig KILL: if this shell is killed
+# outright, unshare and its namespace go as well.
 # With --log FILE, its output goes to FILE and is shown as it comes.
 crm_matrix_bg() {
 	local log= rc tail_pid=
 	if [ "$1" = --log ]; then log=$2; shift 2; fi
+	CRM_MATRIX_NS_SIG=TERM
+	[ "$1" = setpriv ] && CRM_MATRIX_NS_SIG=KILL
 	if [ -n "$log" ]; then
 		: >"$log"
 		"$@" >"$log" 2>&1 &
@@ -135,7 +141,7 @@ crm_matrix_chroot() {
 	if [ "$1" = --log ]; then log=(--log "$2"); shift 2; fi
 	root=$1
 	shift
-	CRM_NS_BINDS=${CRM_NS_BINDS:-} crm_matrix_bg "${log[@]}" unshare --mount --pid --ipc --kill-child --propagation private \
+	CRM_NS_BINDS=${CRM_NS_BINDS:-} crm_matrix_bg "${log[@]}" setpriv --pdeathsig KILL unshare --mount --pid --ipc --kill-child --propagation private \
 		/bin/bash -c '
 		set -e
 		r=$1; shift
@@ -209,7 +215,7 @@ crm_matrix_make_root() {
 			{ echo "could not install debootstrap" >&2; return 1; }
 	fi
 	crm_log "debootstrap $suite into $tmp"
-	crm_matrix_bg unshare --mount --pid --kill-child --propagation private \
+	crm_matrix_bg setpriv --pdeathsig KILL unshare --mount --pid --kill-child --propagation private \
 		debootstrap --variant=minbase --components=main "$suite" "$tmp" "$(crm_matrix_mirror)" \
 		>"$CRM_MATRIX_TMP/debootstrap-$suite.log" 2>&1 ||
 		{ tail -n 30 "$CRM_MATRIX_TMP/debootstrap-$suite.log" >&2; [ -f "$tmp/debootstrap/debootstrap.log" ] &&
@@ -269,7 +275,7 @@ crm_matrix_release_root() { exec 8>&-; }
 # Stop what a run in a root started (its namespaces and scratch directory).
 crm_matrix_cleanup() {
 	if [ -n "${CRM_MATRIX_NS_PID:-}" ]; then
-		kill -TERM "$CRM_MATRIX_NS_PID" 2>/dev/null
+		kill -"${CRM_MATRIX_NS_SIG:-TERM}" "$CRM_MATRIX_NS_PID" 2>/dev/null
 		wait "$CRM_MATRIX_NS_PID" 2>/dev/null
 		CRM_MATRIX_NS_PID=
 	fi
@@ -280,7 +286,7 @@ crm_matrix_cleanup() {
 # The suite of one version inside its root.  Prints the test command's
 # output; leaves "passed failed skipped" in CRM_MATRIX_COUNTS.
 crm_matrix_run_in_root() {
-	local version=$1 scratch shared rc
+	local version=$1 scratch shared rc pass
 	shift
 	scratch=$(mktemp -d "$CRM_MATRIX_TMP/run-$version.XXXXXX")
 	chmod 1777 "$scratch"
@@ -289,8 +295,11 @@ $scratch /tmp rw"
 	shared=$(readlink -f "$CRM_ROOT/../shared" 2>/dev/null)
 	[ -n "$shared" ] && [ -d "$shared" ] && CRM_NS_BINDS+="
 $shared /crm/shared ro"
+	# the test command's own settings (CRM_TEST_VERBOSE, ...) go in with it
+	mapfile -t pass < <(env | grep -E '^CRM_TEST_[A-Z_]*=')
 	# a copy of the checkout without its build products; ../shared beside it
-	CRM_NS_BINDS=$CRM_NS_BINDS crm_matrix_chroot --log "$CRM_MATRIX_TMP/log-$version" "$CRM_MATRIX_ROOT" /bin/bash -c '
+	CRM_NS_BINDS=$CRM_NS_BINDS crm_matrix_chroot --log "$CRM_MATRIX_TMP/log-$version" "$CRM_MATRIX_ROOT" \
+		"${pass[@]}" /bin/bash -c '
 		set -e
 		v=$1; shift
 		mkdir -p /tmp/crm/crm_analytics

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# META.json, the PGXN metadata: valid JSON with the keys the PGXN meta spec
-# 1.0.0 requires, a licence from its list, and the version of the extension
-# the installed server reports (which is crm_analytics.control's
-# default_version) in both places where META.json says it.
+# The version of the extension, as the installed server reports it (which is
+# crm_analytics.control's default_version), is the one everything else states:
+# - META.json, the PGXN metadata: valid JSON with the keys the PGXN meta spec
+#   1.0.0 requires, a licence from its list, the version in both places;
+# - from PostgreSQL 18 on, the module's magic block (pg_get_loaded_modules()).
 set -uo pipefail
 meta=$CRM_ROOT/META.json
 [ -f "$meta" ] || { echo "no META.json"; exit 1; }
@@ -49,3 +50,14 @@ if bad:
     sys.exit(1)
 print(f"META.json: crm_analytics {installed}, licence {lic}, PostgreSQL >= {req}")
 PY
+[ $? -eq 0 ] || exit 1
+server=$(psql -X -At -c "SHOW server_version_num")
+if [ "$server" -ge 180000 ]; then
+	module=$(psql -X -q -At -F ' ' -c "LOAD 'crm_analytics'" \
+		-c "SELECT module_name, version FROM pg_get_loaded_modules() WHERE file_name LIKE 'crm_analytics%'")
+	echo "loaded module: $module"
+	[ "$module" = "crm_analytics $installed" ] ||
+		{ echo "FAIL: the module says '$module', the extension is $installed"; exit 1; }
+else
+	echo "PostgreSQL $server: no module versions before 18"
+fi
