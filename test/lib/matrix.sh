@@ -283,8 +283,8 @@ crm_matrix_cleanup() {
 	CRM_MATRIX_TMP=
 }
 
-# The suite of one version inside its root.  Prints the test command's
-# output; leaves "passed failed skipped" in CRM_MATRIX_COUNTS.
+# The suite of one version inside its root.  Shows the test command's output
+# as it comes and keeps it in $CRM_MATRIX_TMP/log-VERSION.
 crm_matrix_run_in_root() {
 	local version=$1 scratch shared rc pass
 	shift
