@@ -209,6 +209,7 @@ crm_matrix_apt_root() {
 crm_matrix_make_root() {
 	local dir=$1 suite=$2 tmp=$1.new
 	rm -rf --one-file-system "$tmp"
+	CRM_MATRIX_MAKING=$tmp	# removed by crm_matrix_cleanup if the run stops half-way
 	if ! command -v debootstrap >/dev/null 2>&1; then
 		crm_log "installing debootstrap with apt-get"
 		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends debootstrap; } >/dev/null ||
@@ -225,6 +226,7 @@ crm_matrix_make_root() {
 		{ tail -n 40 "$CRM_MATRIX_TMP/apt-$suite.log" >&2; return 1; }
 	crm_matrix_packages "$suite" >"$tmp/.crm_analytics_root"
 	mv "$tmp" "$dir"
+	CRM_MATRIX_MAKING=
 }
 
 # Have the root of a suite ready (made, or refreshed when stale), holding
@@ -272,13 +274,16 @@ crm_matrix_ready_root() {
 
 crm_matrix_release_root() { exec 8>&-; }
 
-# Stop what a run in a root started (its namespaces and scratch directory).
+# Stop what a run started: its namespaces, a root it was making, its scratch
+# directory.
 crm_matrix_cleanup() {
 	if [ -n "${CRM_MATRIX_NS_PID:-}" ]; then
 		kill -"${CRM_MATRIX_NS_SIG:-TERM}" "$CRM_MATRIX_NS_PID" 2>/dev/null
 		wait "$CRM_MATRIX_NS_PID" 2>/dev/null
 		CRM_MATRIX_NS_PID=
 	fi
+	[ -n "${CRM_MATRIX_MAKING:-}" ] && rm -rf --one-file-system "$CRM_MATRIX_MAKING"
+	CRM_MATRIX_MAKING=
 	[ -n "${CRM_MATRIX_TMP:-}" ] && rm -rf --one-file-system "$CRM_MATRIX_TMP"
 	CRM_MATRIX_TMP=
 }
