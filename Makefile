@@ -35,7 +35,7 @@ REGRESS_OPTS = --inputdir=. --load-extension=crm_analytics
 PG_CFLAGS = -Wall -Wextra
 # the server headers are not ours: compile them as system headers so that
 # -Wextra (and -Werror in the test command) applies to our code only
-PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
+PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server) -DCRM_VERSION=\"$(EXTVERSION)\"
 EXTRA_CLEAN = results regression.diffs regression.out
 
 PG_CONFIG ?= pg_config
@@ -47,3 +47,5 @@ $(CRM_INSTALL_SQL): $(SQL_PARTS) $(EXTENSION).control
 
 # PGXS does not track header dependencies: rebuild every object when a header changes
 $(OBJS): $(wildcard src/*.h)
+# the module's magic block carries the version (src/compat.h)
+src/crm_analytics.o: $(EXTENSION).control

@@ -11,6 +11,8 @@
 
 #include <math.h>
 
+#include "compat.h"
+
 #include "access/tupdesc.h"
 #include "executor/tuptable.h"
 #include "fmgr.h"

@@ -11,19 +11,29 @@
 #                                  UBSan (test/lib/checked.sh), then a fuzz pass
 #                                  (test/lib/fuzz.sh); --fuzz-minutes N per fuzzer
 #                                  (default 2, 0 = none)
+#   test/run-tests.sh --pg 17      the same on PostgreSQL 17 (18, 19) in a Debian root;
+#                                  --pg all: 15 here, then 17, 18 and 19 (test/lib/matrix.sh)
 set -uo pipefail
 . "$(dirname "$0")/lib/common.sh"
 cd "$CRM_ROOT" || exit 2
 
-filters=() checked=0 fuzz_minutes=2
+args=() pg= checked=0 fuzz_minutes=2
 while [ $# -gt 0 ]; do
 	case "$1" in
-		--checked) checked=1 ;;
-		--fuzz-minutes) fuzz_minutes=$2; shift ;;
-		*) filters+=("$1") ;;
+		--pg) [ $# -ge 2 ] || crm_die "--pg needs a version (15, 17, 18, 19 or all)"; pg=$2; shift 2 ;;
+		--pg=*) pg=${1#--pg=}; shift ;;
+		--checked) checked=1; shift ;;
+		--fuzz-minutes) [ $# -ge 2 ] || crm_die "--fuzz-minutes needs a number"; fuzz_minutes=$2; shift 2 ;;
+		*) args+=("$1"); shift ;;
 	esac
-	shift
 done
+if [ -n "$pg" ] && [ "$pg" != "$PG_MAJOR" ]; then
+	[ $checked = 0 ] || crm_die "--checked runs on PostgreSQL $PG_MAJOR only: run it without --pg"
+	. "$CRM_ROOT/test/lib/matrix.sh"
+	crm_matrix_main "$pg" "${args[@]}"
+	exit
+fi
+filters=("${args[@]}")
 [ $checked = 1 ] && . test/lib/checked.sh && . test/lib/fuzz.sh
 selected() {
 	[ ${#filters[@]} -eq 0 ] && return 0
@@ -55,8 +65,7 @@ if [ ${#regress[@]} -gt 0 ]; then
 	make -s PG_CONFIG="$PG_CONFIG" installcheck REGRESS="${regress[*]}" >"$CRM_TMP/regress.out" 2>&1
 	cat "$CRM_TMP/regress.out"
 	for name in "${regress[@]}"; do
-		line=$(grep -E "^(test| ) *$name +\.\.\. " "$CRM_TMP/regress.out" | head -n 1)
-		if [[ "$line" == *" ok"* ]]; then
+		if crm_regress_passed "$name" "$CRM_TMP/regress.out"; then
 			passed=$((passed + 1))
 		else
 			failed=$((failed + 1)); failures+=("regress/$name")
