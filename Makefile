@@ -15,7 +15,8 @@ SQL_PARTS = src/crm_analytics.sql \
 	src/kmeans.sql \
 	src/basket.sql \
 	src/similarity.sql \
-	src/clv.sql
+	src/clv.sql \
+	src/predict.sql
 CRM_INSTALL_SQL = sql/$(EXTENSION)--$(EXTVERSION).sql
 
 # install scripts of earlier versions (kept for upgrade tests) and upgrade scripts

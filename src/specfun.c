@@ -2,7 +2,9 @@
  * specfun.c
  *		Special functions for the buy-till-you-die models of clv_models.c:
  *		digamma, the Gaussian hypergeometric function 2F1 on [0, 1), and
- *		log-sum-exp helpers.
+ *		log-sum-exp helpers; and the upper tails of the normal and Student t
+ *		distributions (p-values of model coefficients, regression.c), through
+ *		the regularized incomplete beta function.
  *
  * 2F1 is summed as its power series (Abramowitz & Stegun 15.1.1) after the
  * Euler transformation (A&S 15.3.3)
@@ -21,6 +23,7 @@
 #include <math.h>
 
 #include "clv.h"
+#include "numerics.h"
 
 /* Terms summed before a hypergeometric series is declared divergent. */
 #define CRM_HYP2F1_MAX_TERMS	2000000
@@ -206,4 +209,96 @@ CrmLogHyp2f1Ap1(double a, double b, double z, bool *ok)
 		return NAN;
 	}
 	return (1.0 - b) * log1p(-z) + log(sum);
+}
+
+/* Iterations of the incomplete beta continued fraction (it needs O(sqrt(max(a, b)))). */
+#define CRM_BETACF_MAX_ITER		100000
+
+/*
+ * Continued fraction of the incomplete beta function, evaluated by the
+ * modified Lentz method (Press et al., Numerical Recipes, 3rd ed., 6.4).
+ */
+static double
+CrmBetaContinuedFraction(double a, double b, double x)
+{
+	const double tiny = 1e-300;
+	double		qab = a + b,
+				qap = a + 1.0,
+				qam = a - 1.0;
+	double		c = 1.0,
+				d = 1.0 - qab * x / qap,
+				h;
+	int			m;
+
+	if (fabs(d) < tiny)
+		d = tiny;
+	d = 1.0 / d;
+	h = d;
+	for (m = 1; m <= CRM_BETACF_MAX_ITER; m++)
+	{
+		int			m2 = 2 * m;
+		double		aa = m * (b - m) * x / ((qam + m2) * (a + m2)),
+					del;
+
+		d = 1.0 + aa * d;
+		if (fabs(d) < tiny)
+			d = tiny;
+		c = 1.0 + aa / c;
+		if (fabs(c) < tiny)
+			c = tiny;
+		d = 1.0 / d;
+		h *= d * c;
+		aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
+		d = 1.0 + aa * d;
+		if (fabs(d) < tiny)
+			d = tiny;
+		c = 1.0 + aa / c;
+		if (fabs(c) < tiny)
+			c = tiny;
+		d = 1.0 / d;
+		del = d * c;
+		h *= del;
+		if (fabs(del - 1.0) < 1e-16)
+			break;
+	}
+	return h;
+}
+
+/* Regularized incomplete beta function I_x(a, b), a, b > 0, 0 <= x <= 1. */
+double
+CrmRegIncompleteBeta(double a, double b, double x)
+{
+	double		lfront;
+
+	if (!(a > 0.0) || !(b > 0.0) || !(x >= 0.0 && x <= 1.0))
+		return NAN;
+	if (x == 0.0 || x == 1.0)
+		return x;
+	lfront = lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log1p(-x);
+	/* the fraction converges quickly for x < (a + 1) / (a + b + 2) */
+	if (x < (a + 1.0) / (a + b + 2.0))
+		return exp(lfront) * CrmBetaContinuedFraction(a, b, x) / a;
+	return 1.0 - exp(lfront) * CrmBetaContinuedFraction(b, a, 1.0 - x) / b;
+}
+
+/* P(Z > z) for a standard normal Z, accurate in the far tail. */
+double
+CrmNormalUpperTail(double z)
+{
+	return 0.5 * erfc(z / M_SQRT2);
+}
+
+/* P(T > t) for Student's t with df > 0 degrees of freedom. */
+double
+CrmStudentTUpperTail(double t, double df)
+{
+	double		tail;
+
+	if (isnan(t) || !(df > 0.0))
+		return NAN;
+	if (isinf(t))
+		return t > 0 ? 0.0 : 1.0;
+	/* P(|T| > |t|) = I_{df / (df + t^2)}(df / 2, 1 / 2) */
+	tail = 0.5 * CrmRegIncompleteBeta(0.5 * df, 0.5, df / (df + t * t));
+	return t > 0 ? tail : 1.0 - tail;
 }
