@@ -114,9 +114,9 @@ else
 fi
 
 # ------------------------------------------------------------------ shape
-tables="campaign_members campaign_truth campaigns customer_truth customers events funnel_truth group_truth order_lines orders planted_rules products"
-check "12 tables, each with a primary key, 10 foreign keys" "
-SELECT count(*) = 12 AND count(*) FILTER (WHERE pk) = 12 AND max(fks) = 10,
+tables="campaign_members campaign_truth campaigns customer_truth customers events funnel_truth group_truth order_lines orders planted_rules products prospect_truth prospects"
+check "14 tables, each with a primary key, 10 foreign keys" "
+SELECT count(*) = 14 AND count(*) FILTER (WHERE pk) = 14 AND max(fks) = 10,
        format(': %s tables, %s with pk, %s fks', count(*), count(*) FILTER (WHERE pk), max(fks))
 FROM (SELECT c.relname,
              EXISTS (SELECT FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'p') AS pk,
@@ -139,12 +139,12 @@ for t in $tables; do
 	[[ -n $a && $a == "$b" ]] && same+=("$t")
 	[[ $a != "$c" ]] && diff+=("$t")
 done
-if ((${#same[@]} == 12)); then
-	ok "same seed => identical rows in all 12 tables (md5 of ordered rows)"
+if ((${#same[@]} == 14)); then
+	ok "same seed => identical rows in all 14 tables (md5 of ordered rows)"
 else
 	not_ok "same seed => identical rows: only ${same[*]}"
 fi
-want_diff="campaign_members customer_truth customers events order_lines orders products"
+want_diff="campaign_members customer_truth customers events order_lines orders products prospects"
 missing=""
 for t in $want_diff; do
 	[[ " ${diff[*]} " == *" $t "* ]] || missing+=" $t"
