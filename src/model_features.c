@@ -882,10 +882,9 @@ CrmTrainFirstPass(CrmTrainData *td)
 		if (tcol->dict.n != 2)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("the target (first column \"%s\") of the query of %s has %d distinct values; it needs exactly 2",
-							tcol->name, td->fn, tcol->dict.n),
-					 tcol->dict.n == 1 ? errdetail("Every row has the target %s.", tcol->dict.text[0])
-					 : errdetail("A binary classifier learns one class against the other."),
+					 errmsg("the target (first column \"%s\") of the query of %s has only one value; it needs two",
+							tcol->name, td->fn),
+					 errdetail("Every row has the target %s.", tcol->dict.text[0]),
 					 errhint("Return a boolean or a two-valued column as the target; rows with a NULL target are skipped.")));
 		order = CrmDictSortedOrder(tcol);
 		m->target.type = CRM_TARGET_CLASSES;
