@@ -707,9 +707,9 @@ lift_table(PG_FUNCTION_ARGS)
 /*
  * crm.roc_curve(query, drop_intermediate): (threshold, tpr, fpr) for every
  * distinct score from the highest, after a first point (Infinity, 0, 0), as
- * scikit-learn's roc_curve; with drop_intermediate, the points where
- * neither the true nor the false positives change slope are left out, as
- * scikit-learn does by default.
+ * scikit-learn's roc_curve; with drop_intermediate, the points inside
+ * straight segments (where neither the true nor the false positive count
+ * changes slope) are left out, as scikit-learn does by default.
  */
 Datum
 roc_curve(PG_FUNCTION_ARGS)
@@ -772,8 +772,11 @@ roc_curve(PG_FUNCTION_ARGS)
 		Datum		values[3];
 		bool		nulls[3] = {false};
 
-		/* sklearn keeps a point where either second difference is non-zero */
-		if (drop && k > 0 && k < m - 1 &&
+		/*
+		 * as scikit-learn: among the points after (Infinity, 0, 0), keep the
+		 * first, the last and those where a second difference is non-zero
+		 */
+		if (drop && k > 1 && k < m - 1 &&
 			(fps[k + 1] - 2 * fps[k] + fps[k - 1]) == 0 &&
 			(tps[k + 1] - 2 * tps[k] + tps[k - 1]) == 0)
 			continue;
