@@ -424,10 +424,11 @@ typedef struct CrmTrainColumn
 	bool		categorical;
 	bool		is_enum;
 	int			slot;			/* position among numeric or categorical features */
-	/* numeric statistics (Welford) */
+	/* numeric statistics: sums of value - shift (the first value), exact enough and division-free */
 	int64		n;
-	double		mean;
-	double		m2;
+	double		shift;
+	double		s1;
+	double		s2;
 	double		min;
 	double		max;
 	int64		nulls;
@@ -707,6 +708,39 @@ CrmTrainGrow(CrmTrainData *td)
 	MemoryContextSwitchTo(old);
 }
 
+/* Count a numeric value in its column's statistics. */
+static inline void
+CrmColumnStats(CrmTrainColumn *col, double v)
+{
+	double		d;
+
+	if (col->n == 0)
+		col->shift = v;
+	d = v - col->shift;
+	col->n++;
+	col->s1 += d;
+	col->s2 += d * d;
+	if (v < col->min)
+		col->min = v;
+	if (v > col->max)
+		col->max = v;
+}
+
+/* Mean and standard deviation (divisor n) of a column's values. */
+static void
+CrmColumnMeanSd(const CrmTrainColumn *col, double *mean, double *sd)
+{
+	double		m = col->s1 / col->n;
+
+	*mean = col->shift + m;
+	*sd = sqrt(Max(col->s2 / col->n - m * m, 0.0));
+	/* the mean of equal values is that value, and lies within [min, max] */
+	if (*mean < col->min)
+		*mean = col->min;
+	if (*mean > col->max)
+		*mean = col->max;
+}
+
 /* First pass: one row of the query. */
 static void
 CrmTrainFirstRow(TupleTableSlot *slot, void *arg)
@@ -725,15 +759,10 @@ CrmTrainFirstRow(TupleTableSlot *slot, void *arg)
 	}
 	if (td->rule == CRM_TARGET_RULE_NUMERIC)
 	{
-		double		delta;
-
 		y = CrmConvNumber(tcol->conv, slot->tts_values[0]);
 		if (!isfinite(y))
 			CrmNotFinite(td->fn, tcol->name, y);
-		tcol->n++;
-		delta = y - tcol->mean;
-		tcol->mean += delta / tcol->n;
-		tcol->m2 += delta * (y - tcol->mean);
+		CrmColumnStats(tcol, y);
 	}
 	else
 	{
@@ -762,19 +791,10 @@ CrmTrainFirstRow(TupleTableSlot *slot, void *arg)
 				col->nulls++;
 			else
 			{
-				double		delta;
-
 				v = CrmConvNumber(col->conv, slot->tts_values[i]);
 				if (!isfinite(v))
 					CrmNotFinite(td->fn, col->name, v);
-				col->n++;
-				delta = v - col->mean;
-				col->mean += delta / col->n;
-				col->m2 += delta * (v - col->mean);
-				if (v < col->min)
-					col->min = v;
-				if (v > col->max)
-					col->max = v;
+				CrmColumnStats(col, v);
 			}
 			if (td->in_memory)
 				td->num[col->slot][r] = v;
@@ -872,8 +892,7 @@ CrmTrainFirstPass(CrmTrainData *td)
 	if (td->rule == CRM_TARGET_RULE_NUMERIC)
 	{
 		m->target.type = CRM_TARGET_NUMERIC;
-		m->target.mean = tcol->mean;
-		m->target.sd = sqrt(tcol->m2 / tcol->n);
+		CrmColumnMeanSd(tcol, &m->target.mean, &m->target.sd);
 	}
 	else
 	{
@@ -917,8 +936,7 @@ CrmTrainFirstPass(CrmTrainData *td)
 		if (!col->categorical)
 		{
 			f->type = CRM_FEATURE_NUMERIC;
-			f->mean = col->mean;
-			f->sd = sqrt(col->m2 / col->n);
+			CrmColumnMeanSd(col, &f->mean, &f->sd);
 			f->min = col->min;
 			f->max = col->max;
 		}
