@@ -581,17 +581,23 @@ CrmScoreQueryRow(TupleTableSlot *slot, void *arg)
 }
 
 /*
- * The histogram of a query returning (score, label), in ctx, sorted;
- * rows with a NULL score or label are skipped.
+ * Run a query returning (score, label) and build its sorted histogram in a
+ * new memory context (returned; SPI stays connected and the context is
+ * current until CrmScoreQueryEnd).  Rows with a NULL score or label are
+ * skipped.
  */
-static void
-CrmScoreQueryRead(const char *query, const char *fn, CrmScoreHist *h, MemoryContext ctx)
+static MemoryContext
+CrmScoreQueryBegin(const char *query, const char *fn, CrmScoreHist *h, MemoryContext *old)
 {
 	static const Oid bool_types[] = {BOOLOID};
 	static const Oid score_types[] = {FLOAT8OID, FLOAT4OID, NUMERICOID, INT2OID, INT4OID, INT8OID};
+	MemoryContext ctx = AllocSetContextCreate(CurrentMemoryContext, "crm score query", ALLOCSET_DEFAULT_SIZES);
 	CrmQuery	q;
 	CrmScoreQuery sq;
 
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	*old = MemoryContextSwitchTo(ctx);
 	CrmScoreHistInit(h, ctx, fn);
 	CrmQueryOpen(&q, query, 2, 2, fn, "(score, label)");
 	CrmCheckColumnType(q.desc, 1, fn, "score", score_types, lengthof(score_types), "a number");
@@ -601,6 +607,17 @@ CrmScoreQueryRead(const char *query, const char *fn, CrmScoreHist *h, MemoryCont
 	(void) CrmQueryForEachRow(&q, CrmScoreQueryRow, &sq);
 	CrmQueryClose(&q);
 	CrmScoreHistCompact(h);
+	return ctx;
+}
+
+/* Free what CrmScoreQueryBegin made and disconnect from SPI. */
+static void
+CrmScoreQueryEnd(MemoryContext ctx, MemoryContext old)
+{
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(ctx);
+	if (SPI_finish() != SPI_OK_FINISH)
+		elog(ERROR, "SPI_finish failed");
 }
 
 /*
@@ -639,11 +656,7 @@ lift_table(PG_FUNCTION_ARGS)
 				 errmsg("bins must be between 1 and %d", CRM_MAX_BINS),
 				 errdetail("Got %d.", bins)));
 	InitMaterializedSRF(fcinfo, 0);
-	ctx = AllocSetContextCreate(CurrentMemoryContext, "crm.lift_table", ALLOCSET_DEFAULT_SIZES);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	old = MemoryContextSwitchTo(ctx);
-	CrmScoreQueryRead(query, "crm.lift_table", &h, ctx);
+	ctx = CrmScoreQueryBegin(query, "crm.lift_table", &h, &old);
 	n = h.positives + h.negatives;
 	total_pos = (double) h.positives;
 	base_rate = n > 0 ? total_pos / n : 0.0;
@@ -697,10 +710,7 @@ lift_table(PG_FUNCTION_ARGS)
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		}
 	}
-	MemoryContextSwitchTo(old);
-	MemoryContextDelete(ctx);
-	if (SPI_finish() != SPI_OK_FINISH)
-		elog(ERROR, "SPI_finish failed");
+	CrmScoreQueryEnd(ctx, old);
 	return (Datum) 0;
 }
 
@@ -736,11 +746,7 @@ roc_curve(PG_FUNCTION_ARGS)
 	query = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	drop = PG_GETARG_BOOL(1);
 	InitMaterializedSRF(fcinfo, 0);
-	ctx = AllocSetContextCreate(CurrentMemoryContext, "crm.roc_curve", ALLOCSET_DEFAULT_SIZES);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	old = MemoryContextSwitchTo(ctx);
-	CrmScoreQueryRead(query, "crm.roc_curve", &h, ctx);
+	ctx = CrmScoreQueryBegin(query, "crm.roc_curve", &h, &old);
 	if (h.positives == 0 || h.negatives == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -785,10 +791,7 @@ roc_curve(PG_FUNCTION_ARGS)
 		values[2] = Float8GetDatum((double) fps[k] / h.negatives);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
-	MemoryContextSwitchTo(old);
-	MemoryContextDelete(ctx);
-	if (SPI_finish() != SPI_OK_FINISH)
-		elog(ERROR, "SPI_finish failed");
+	CrmScoreQueryEnd(ctx, old);
 	return (Datum) 0;
 }
 
