@@ -62,8 +62,7 @@ CrmSpdFactorize(CrmSpdFactor *f, const double *A, double tol, const bool *exclud
 		double	   *Lj = L + (Size) j * n;
 		double		pivot;
 
-		if ((j & 63) == 63)
-			CHECK_FOR_INTERRUPTS();
+		CHECK_FOR_INTERRUPTS();
 		if (f->aliased[j])
 			continue;
 		/* row j of L: L_jk = (a_jk - sum_m L_jm L_km) / L_kk for kept k < j */
@@ -155,8 +154,7 @@ CrmSpdInverse(const CrmSpdFactor *f, double *inv)
 	{
 		if (f->aliased[j])
 			continue;
-		if ((j & 63) == 63)
-			CHECK_FOR_INTERRUPTS();
+		CHECK_FOR_INTERRUPTS();
 		W[(Size) j * n + j] = 1.0 / L[(Size) j * n + j];
 		for (i = j + 1; i < n; i++)
 		{
@@ -172,8 +170,7 @@ CrmSpdInverse(const CrmSpdFactor *f, double *inv)
 	/* inv = W' W, scaled */
 	for (i = 0; i < n; i++)
 	{
-		if ((i & 63) == 63)
-			CHECK_FOR_INTERRUPTS();
+		CHECK_FOR_INTERRUPTS();
 		for (j = 0; j <= i; j++)
 		{
 			double		sum = 0.0;
