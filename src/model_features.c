@@ -18,7 +18,8 @@
  *
  * Training reads the caller's query once to learn the schema (levels,
  * means) and, when the rows fit crm_analytics.max_memory, keeps them in a
- * compact column store (8 bytes per numeric value, 4 per categorical one);
+ * compact store of column-major chunks of 1,024 rows (8 bytes per numeric
+ * value, 4 per categorical one: a chunk is one batch, read sequentially);
  * otherwise every later request for the rows runs the query again
  * (CrmTrainForEachBatch), checking that it returns the same rows.
  */
@@ -448,13 +449,17 @@ struct CrmTrainData
 	int			ncat;
 	int		   *num_feature;	/* feature number of numeric slot k */
 	int		   *cat_feature;
-	/* the in-memory store */
+	/*
+	 * The in-memory store: chunks of CRM_TRAIN_BATCH rows, each one block
+	 * holding the targets, then every numeric column, then every categorical
+	 * column (so a chunk is a batch, read sequentially).
+	 */
 	bool		in_memory;
-	int64		cap;
 	int64		nrows;
-	double	   *y;
-	double	  **num;
-	int32	  **cat;
+	int64		nchunks;
+	int64		capchunks;
+	char	  **chunks;
+	Size		chunk_bytes;
 	/* counters */
 	int64		rows_read;
 	int64		rows_skipped;
@@ -554,8 +559,7 @@ CrmTrainOpen(CrmQuery *q, CrmTargetRule rule, const char *fn, MemoryContext ctx)
 		}
 	}
 	td->in_memory = true;
-	td->num = palloc0(sizeof(double *) * Max(td->nnum, 1));
-	td->cat = palloc0(sizeof(int32 *) * Max(td->ncat, 1));
+	td->chunk_bytes = CRM_TRAIN_BATCH * (sizeof(double) * (1 + td->nnum) + sizeof(int32) * td->ncat);
 	MemoryContextSwitchTo(old);
 	return td;
 }
@@ -668,44 +672,53 @@ CrmTargetText(CrmTrainColumn *col, Datum d, int *len, double *numkey)
 	return CrmConvText(col->conv, &col->cast, d, len);
 }
 
-/* Grow the in-memory store, or give it up when it would pass the budget. */
+/* The targets of a chunk. */
+static inline double *
+CrmChunkY(const CrmTrainData *td, int64 chunk)
+{
+	return (double *) td->chunks[chunk];
+}
+
+/* Numeric column k of a chunk. */
+static inline double *
+CrmChunkNum(const CrmTrainData *td, int64 chunk, int k)
+{
+	return (double *) td->chunks[chunk] + (Size) (1 + k) * CRM_TRAIN_BATCH;
+}
+
+/* Categorical column c of a chunk. */
+static inline int32 *
+CrmChunkCat(const CrmTrainData *td, int64 chunk, int c)
+{
+	return (int32 *) ((double *) td->chunks[chunk] + (Size) (1 + td->nnum) * CRM_TRAIN_BATCH) +
+		(Size) c * CRM_TRAIN_BATCH;
+}
+
+/* Add a chunk to the in-memory store, or give the store up when it would pass the budget. */
 static void
 CrmTrainGrow(CrmTrainData *td)
 {
-	int64		cap = td->cap ? td->cap * 2 : 4096;
-	double		rowbytes = 8.0 * (1 + td->nnum) + 4.0 * td->ncat;
-	MemoryContext old;
-	int			k;
+	int64		k;
 
-	if (rowbytes * cap + MemoryContextMemAllocated(td->ctx, true) > (double) CrmMemoryLimit())
+	if ((double) td->chunk_bytes + MemoryContextMemAllocated(td->ctx, true) > (double) CrmMemoryLimit())
 	{
 		/* past crm_analytics.max_memory: read the query again when rows are needed */
 		td->in_memory = false;
-		if (td->y)
-			pfree(td->y);
-		for (k = 0; k < td->nnum; k++)
-			if (td->num[k])
-				pfree(td->num[k]);
-		for (k = 0; k < td->ncat; k++)
-			if (td->cat[k])
-				pfree(td->cat[k]);
-		td->y = NULL;
-		memset(td->num, 0, sizeof(double *) * Max(td->nnum, 1));
-		memset(td->cat, 0, sizeof(int32 *) * Max(td->ncat, 1));
-		td->cap = 0;
+		for (k = 0; k < td->nchunks; k++)
+			pfree(td->chunks[k]);
+		if (td->chunks)
+			pfree(td->chunks);
+		td->chunks = NULL;
+		td->nchunks = td->capchunks = 0;
 		return;
 	}
-	old = MemoryContextSwitchTo(td->ctx);
-	td->y = td->y ? repalloc_huge(td->y, sizeof(double) * cap)
-		: MemoryContextAllocHuge(td->ctx, sizeof(double) * cap);
-	for (k = 0; k < td->nnum; k++)
-		td->num[k] = td->num[k] ? repalloc_huge(td->num[k], sizeof(double) * cap)
-			: MemoryContextAllocHuge(td->ctx, sizeof(double) * cap);
-	for (k = 0; k < td->ncat; k++)
-		td->cat[k] = td->cat[k] ? repalloc_huge(td->cat[k], sizeof(int32) * cap)
-			: MemoryContextAllocHuge(td->ctx, sizeof(int32) * cap);
-	td->cap = cap;
-	MemoryContextSwitchTo(old);
+	if (td->nchunks == td->capchunks)
+	{
+		td->capchunks = td->capchunks ? td->capchunks * 2 : 64;
+		td->chunks = td->chunks ? repalloc_huge(td->chunks, sizeof(char *) * td->capchunks)
+			: MemoryContextAlloc(td->ctx, sizeof(char *) * td->capchunks);
+	}
+	td->chunks[td->nchunks++] = MemoryContextAlloc(td->ctx, td->chunk_bytes);
 }
 
 /* Count a numeric value in its column's statistics. */
@@ -774,11 +787,11 @@ CrmTrainFirstRow(TupleTableSlot *slot, void *arg)
 			CrmNotFinite(td->fn, tcol->name, CrmConvNumber(tcol->conv, slot->tts_values[0]));
 		y = CrmDictCode(td, tcol, s, len, tcol->is_enum ? slot->tts_values[0] : (Datum) 0, numkey);
 	}
-	if (td->in_memory && td->nrows == td->cap)
+	if (td->in_memory && td->nrows % CRM_TRAIN_BATCH == 0)
 		CrmTrainGrow(td);
-	r = td->nrows++;
+	r = td->nrows++ % CRM_TRAIN_BATCH;
 	if (td->in_memory)
-		td->y[r] = y;
+		CrmChunkY(td, td->nchunks - 1)[r] = y;
 	for (i = 1; i < td->ncols; i++)
 	{
 		CrmTrainColumn *col = &td->cols[i];
@@ -797,7 +810,7 @@ CrmTrainFirstRow(TupleTableSlot *slot, void *arg)
 				CrmColumnStats(col, v);
 			}
 			if (td->in_memory)
-				td->num[col->slot][r] = v;
+				CrmChunkNum(td, td->nchunks - 1, col->slot)[r] = v;
 		}
 		else
 		{
@@ -813,7 +826,7 @@ CrmTrainFirstRow(TupleTableSlot *slot, void *arg)
 				code = CrmDictCode(td, col, s, len, col->is_enum ? slot->tts_values[i] : (Datum) 0, 0);
 			}
 			if (td->in_memory)
-				td->cat[col->slot][r] = code;
+				CrmChunkCat(td, td->nchunks - 1, col->slot)[r] = code;
 		}
 	}
 }
@@ -971,31 +984,43 @@ CrmTrainFirstPass(CrmTrainData *td)
 	/* the stored rows in final form: imputed numbers, levels in sort order */
 	if (td->in_memory)
 	{
-		if (td->rule == CRM_TARGET_RULE_BINARY)
-			for (r = 0; r < td->nrows; r++)
-				td->y[r] = tcol->dict.remap[(int) td->y[r]];
-		for (i = 1; i < td->ncols; i++)
+		int64		ch;
+
+		for (ch = 0; ch < td->nchunks; ch++)
 		{
-			CrmTrainColumn *col = &td->cols[i];
-			const CrmFeature *f = &m->features[i - 1];
+			int			nr = (int) Min(CRM_TRAIN_BATCH, td->nrows - ch * CRM_TRAIN_BATCH);
 
-			CHECK_FOR_INTERRUPTS();
-			if (!col->categorical)
+			if ((ch & 63) == 0)
+				CHECK_FOR_INTERRUPTS();
+			if (td->rule == CRM_TARGET_RULE_BINARY)
 			{
-				double	   *v = td->num[col->slot];
+				double	   *y = CrmChunkY(td, ch);
 
-				if (col->nulls > 0)
-					for (r = 0; r < td->nrows; r++)
-						if (isnan(v[r]))
-							v[r] = f->mean;
+				for (r = 0; r < nr; r++)
+					y[r] = tcol->dict.remap[(int) y[r]];
 			}
-			else
+			for (i = 1; i < td->ncols; i++)
 			{
-				int32	   *c = td->cat[col->slot];
-				int32		null_level = CrmNullLevel(f);
+				CrmTrainColumn *col = &td->cols[i];
+				const CrmFeature *f = &m->features[i - 1];
 
-				for (r = 0; r < td->nrows; r++)
-					c[r] = c[r] < 0 ? null_level : col->dict.remap[c[r]];
+				if (!col->categorical)
+				{
+					double	   *v = CrmChunkNum(td, ch, col->slot);
+
+					if (col->nulls > 0)
+						for (r = 0; r < nr; r++)
+							if (isnan(v[r]))
+								v[r] = f->mean;
+				}
+				else
+				{
+					int32	   *c = CrmChunkCat(td, ch, col->slot);
+					int32		null_level = CrmNullLevel(f);
+
+					for (r = 0; r < nr; r++)
+						c[r] = c[r] < 0 ? null_level : col->dict.remap[c[r]];
+				}
 			}
 		}
 	}
@@ -1114,19 +1139,19 @@ CrmTrainForEachBatch(CrmTrainData *td, CrmTrainBatchCallback cb, void *arg)
 	if (td->in_memory)
 	{
 		CrmTrainBatch batch;
-		int64		r;
+		int64		ch;
 
 		batch.num = palloc(sizeof(double *) * Max(td->nnum, 1));
 		batch.cat = palloc(sizeof(int32 *) * Max(td->ncat, 1));
-		for (r = 0; r < td->nrows; r += CRM_TRAIN_BATCH)
+		for (ch = 0; ch < td->nchunks; ch++)
 		{
 			CHECK_FOR_INTERRUPTS();
-			batch.nrows = (int) Min(CRM_TRAIN_BATCH, td->nrows - r);
-			batch.y = td->y + r;
+			batch.nrows = (int) Min(CRM_TRAIN_BATCH, td->nrows - ch * CRM_TRAIN_BATCH);
+			batch.y = CrmChunkY(td, ch);
 			for (k = 0; k < td->nnum; k++)
-				batch.num[k] = td->num[k] + r;
+				batch.num[k] = CrmChunkNum(td, ch, k);
 			for (k = 0; k < td->ncat; k++)
-				batch.cat[k] = td->cat[k] + r;
+				batch.cat[k] = CrmChunkCat(td, ch, k);
 			cb(&batch, arg);
 		}
 		pfree(batch.num);

@@ -415,6 +415,9 @@ typedef struct CrmRegFit
 	double	   *w;
 	double	   *r;
 	int32	  **acol;			/* per categorical slot: indicator column of each row, or -1 */
+	int		   *nlev;			/* per categorical slot: its levels */
+	int32	  **perm;			/* per categorical slot: the batch's rows grouped by level */
+	int32	  **start;			/* per categorical slot: where each level's rows start in perm */
 	/* the pass result in display order */
 	double	   *H;				/* p x p */
 	double	   *g;
@@ -493,6 +496,31 @@ CrmDot(const double *a, const double *b, int n)
 }
 #endif
 
+/*
+ * Sum of a[idx[t]] for t < n (rows of one level): four partial sums, so the
+ * gathered loads do not wait on each other.
+ */
+static inline double
+CrmGatherSum(const double *a, const int32 *idx, int n)
+{
+	double		s0 = 0.0,
+				s1 = 0.0,
+				s2 = 0.0,
+				s3 = 0.0;
+	int			t = 0;
+
+	for (; t + 4 <= n; t += 4)
+	{
+		s0 += a[idx[t]];
+		s1 += a[idx[t + 1]];
+		s2 += a[idx[t + 2]];
+		s3 += a[idx[t + 3]];
+	}
+	for (; t < n; t++)
+		s0 += a[idx[t]];
+	return (s0 + s1) + (s2 + s3);
+}
+
 /* log(1 + exp(x)) without overflow. */
 static inline double
 CrmLog1pExp(double x)
@@ -535,14 +563,26 @@ CrmRegFitBatch(const CrmTrainBatch *b, void *arg)
 	{
 		const int32 *lv = b->cat[c];
 		int32	   *a = fit->acol[c];
+		int32	   *st = fit->start[c];
 		int			base = fit->cat_base[c];
+		int			l;
 
+		/* rows grouped by level (a counting sort), for the sums per level below */
+		memset(st, 0, sizeof(int32) * (fit->nlev[c] + 1));
 		for (i = 0; i < n; i++)
 		{
 			a[i] = lv[i] >= 1 ? base + lv[i] - 1 : -1;
 			if (a[i] >= 0)
 				fit->eta[i] += fit->beta[fit->ccol[a[i]]];
+			st[lv[i] + 1]++;
 		}
+		for (l = 0; l < fit->nlev[c]; l++)
+			st[l + 1] += st[l];
+		for (i = 0; i < n; i++)
+			fit->perm[c][st[lv[i]]++] = i;
+		for (l = fit->nlev[c]; l > 0; l--)
+			st[l] = st[l - 1];
+		st[0] = 0;
 	}
 
 	/* weights, working residuals, likelihood */
@@ -591,27 +631,42 @@ CrmRegFitBatch(const CrmTrainBatch *b, void *arg)
 			fit->wx[i] = fit->w[i] * xj[i];
 		for (k = 0; k <= j; k++)
 			Hj[k] += CrmDot(fit->wx, fit->xc + (Size) k * CRM_FIT_BATCH, n);
+		/* indicator x dense: per level, the sum of w x_j over its rows */
 		for (c = 0; c < fit->ncat; c++)
 		{
-			const int32 *a = fit->acol[c];
+			const int32 *st = fit->start[c];
+			int			l;
 
-			for (i = 0; i < n; i++)
-				if (a[i] >= 0)
-					fit->C[(Size) a[i] * d + j] += fit->wx[i];
+			for (l = 1; l < fit->nlev[c]; l++)
+				if (st[l + 1] > st[l])
+					fit->C[(Size) (fit->cat_base[c] + l - 1) * d + j] +=
+						CrmGatherSum(fit->wx, fit->perm[c] + st[l], st[l + 1] - st[l]);
 		}
 	}
 	for (c = 0; c < fit->ncat; c++)
 	{
 		const int32 *a = fit->acol[c];
+		const int32 *st = fit->start[c];
+		int			l;
 
+		/* gradient and diagonal per level */
+		for (l = 1; l < fit->nlev[c]; l++)
+			if (st[l + 1] > st[l])
+			{
+				int			col = fit->cat_base[c] + l - 1;
+
+				fit->gc[col] += CrmGatherSum(fit->r, fit->perm[c] + st[l], st[l + 1] - st[l]);
+				fit->CC[(Size) col * fit->ncc + col] +=
+					CrmGatherSum(fit->w, fit->perm[c] + st[l], st[l + 1] - st[l]);
+			}
+		/* pairs of categorical features */
 		for (i = 0; i < n; i++)
 		{
 			int			c2;
 
 			if (a[i] < 0)
 				continue;
-			fit->gc[a[i]] += fit->r[i];
-			for (c2 = 0; c2 <= c; c2++)
+			for (c2 = 0; c2 < c; c2++)
 			{
 				int32		a2 = fit->acol[c2][i];
 
@@ -1006,8 +1061,16 @@ CrmRegressionTrain(FunctionCallInfo fcinfo, bool logistic)
 	fit->w = palloc(sizeof(double) * CRM_FIT_BATCH);
 	fit->r = palloc(sizeof(double) * CRM_FIT_BATCH);
 	fit->acol = palloc(sizeof(int32 *) * Max(fit->ncat, 1));
+	fit->perm = palloc(sizeof(int32 *) * Max(fit->ncat, 1));
+	fit->start = palloc(sizeof(int32 *) * Max(fit->ncat, 1));
+	fit->nlev = palloc(sizeof(int) * Max(fit->ncat, 1));
 	for (c = 0; c < fit->ncat; c++)
+	{
+		fit->nlev[c] = m->features[fit->cat_feature[c]].nlevels;
 		fit->acol[c] = palloc(sizeof(int32) * CRM_FIT_BATCH);
+		fit->perm[c] = palloc(sizeof(int32) * CRM_FIT_BATCH);
+		fit->start[c] = palloc(sizeof(int32) * (fit->nlev[c] + 1));
+	}
 
 	/* the start: the intercept-only fit */
 	if (logistic)

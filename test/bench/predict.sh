@@ -25,7 +25,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 num=$(for k in $(seq 1 20); do printf ', x%d' "$k"; done)
 num=${num#, }
-gen=$(for k in $(seq 1 20); do printf ', (abs(hashint8(i * %d + %d)) %% 20001) / 10000.0 - 1 + (i %% %d) * 0.01 AS x%d' $((k + 1)) $((k * 7919)) $((k + 2)) "$k"; done)
+gen=$(for k in $(seq 1 20); do printf ', ((abs(hashint8(i * %d + %d)) %% 20001) / 10000.0 - 1 + (i %% %d) * 0.01)::float8 AS x%d' $((k + 1)) $((k * 7919)) $((k + 2)) "$k"; done)
 echo "data: $n rows x 20 numeric + 3 categorical features; $nauc scores for AUC"
 bench_psql <<SQL
 SET client_min_messages = warning;
@@ -104,7 +104,7 @@ bench_line "crm.predict over 1M rows" "$ours" "$base" "vs plain scan with the fo
 bench_psql <<SQL
 SET client_min_messages = warning;
 CREATE TABLE pb_scores AS
-SELECT (abs(hashint8(i)) % 1000000007) / 1000000007.0 AS score,
+SELECT ((abs(hashint8(i)) % 1000000007) / 1000000007.0)::float8 AS score,
 	   round(((abs(hashint8(i)) % 1000000007) / 1000000007.0)::numeric, 3)::float8 AS tied,
 	   abs(hashint8(i * 3)) % 1000 < 300 + (abs(hashint8(i)) % 1000000007) / 1000000007.0 * 300 AS label
 FROM generate_series(1, $nauc) i;
