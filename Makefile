@@ -16,6 +16,10 @@ SQL_PARTS = src/crm_analytics.sql \
 	src/basket.sql \
 	src/similarity.sql \
 	src/clv.sql \
+	src/deviation.sql \
+	src/forecast.sql \
+	src/concentration.sql \
+	src/journeys.sql \
 	src/predict.sql
 CRM_INSTALL_SQL = sql/$(EXTENSION)--$(EXTVERSION).sql
 

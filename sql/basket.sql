@@ -125,6 +125,45 @@ SELECT count(*) FROM crm.frequent_itemsets('SELECT basket, item FROM bk_classic'
 SELECT * FROM crm.association_rules('SELECT basket, item FROM bk_classic', 0.6, 0, NULL, 1);
 RESET crm_analytics.max_itemsets;
 
+-- The memory budget: crm_analytics.max_memory bounds everything one run
+-- builds (rows, dictionaries, transactions, FP-trees, itemsets), checked as
+-- it grows; past it SQLSTATE 54000 with a hint naming the setting.  The
+-- helper reports the SQLSTATE, the message, the stage named by the detail
+-- (its kB figures depend on the allocator) and the hint.
+CREATE FUNCTION bk_guard(q text)
+RETURNS TABLE (outcome text, code text, message text, stage text, hint text)
+LANGUAGE plpgsql AS $$
+DECLARE
+	n bigint;
+	c text;
+	m text;
+	d text;
+	h text;
+BEGIN
+	EXECUTE q INTO n;
+	RETURN QUERY SELECT 'ok: ' || n, NULL::text, NULL::text, NULL::text, NULL::text;
+EXCEPTION WHEN OTHERS THEN
+	GET STACKED DIAGNOSTICS c = RETURNED_SQLSTATE, m = MESSAGE_TEXT, d = PG_EXCEPTION_DETAIL,
+		h = PG_EXCEPTION_HINT;
+	RETURN QUERY SELECT 'error', c, m, substring(d FROM '^(.*) would take'), h;
+END $$;
+-- 200,000 rows (8 bytes each while reading): 50,000 baskets g / 4 for g in
+-- 0 .. 199999, each holding one of 250 groups of 4 consecutive items
+-- (g % 1000, and 1000 = 250 * 4), every group in 200 baskets (support
+-- 0.004): 250 * (2^4 - 1) = 3750 frequent itemsets
+SET crm_analytics.max_memory = '1MB';
+SELECT * FROM bk_guard($$SELECT count(*) FROM crm.frequent_itemsets('SELECT g / 4, g % 1000 FROM pg_catalog.generate_series(0, 199999) g', 0.004)$$);
+RESET crm_analytics.max_memory;
+SELECT * FROM bk_guard($$SELECT count(*) FROM crm.frequent_itemsets('SELECT g / 4, g % 1000 FROM pg_catalog.generate_series(0, 199999) g', 0.004)$$);
+-- 1,700 rows whose itemsets explode: 100 baskets of the same 17 items have
+-- 2^17 - 1 = 131071 frequent itemsets (12 bytes each), past 1 MB while
+-- they are stored, far below crm_analytics.max_itemsets
+SET crm_analytics.max_memory = '1MB';
+SELECT * FROM bk_guard($$SELECT count(*) FROM crm.frequent_itemsets('SELECT b, i FROM pg_catalog.generate_series(1, 100) b, pg_catalog.generate_series(1, 17) i', 0.5)$$);
+SELECT * FROM bk_guard($$SELECT count(*) FROM crm.association_rules('SELECT b, i FROM pg_catalog.generate_series(1, 100) b, pg_catalog.generate_series(1, 17) i', 0.5)$$);
+RESET crm_analytics.max_memory;
+SELECT * FROM bk_guard($$SELECT count(*) FROM crm.frequent_itemsets('SELECT b, i FROM pg_catalog.generate_series(1, 100) b, pg_catalog.generate_series(1, 17) i', 0.5)$$);
+
 -- Brute force: every itemset of up to 4 items of a random data set (40
 -- items of very different popularity, some of them bought together, 300
 -- baskets, one item in every basket), counted in SQL with joins, must match

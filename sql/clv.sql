@@ -1153,16 +1153,23 @@ FROM bg, cdnow GROUP BY m;
 SELECT round(crm.bgnbd_expected_purchases(m, 39, 2, 30.43, 38.86)::numeric, 3) FROM bg;
 -- E[X(t)] of a new customer (published 0.0078 0.0532 0.1506 1.0405 1.0437;
 -- t = 78: scipy 1.8580 with the fitted parameters)
-SELECT t, round(crm.bgnbd_expected_purchases(m, t)::numeric, 4)
-FROM bg, unnest('{0, 0.1429, 1, 3, 31.8571, 32, 78}'::float8[]) t ORDER BY t;
+SELECT t, round(crm.bgnbd_expected_purchases(m, t)::numeric, 4),
+	   abs(crm.bgnbd_expected_purchases(m, t) - ref) < 5e-5 AS matches
+FROM bg, unnest('{0, 0.1429, 1, 3, 31.8571, 32, 78}'::float8[],
+				'{0, 0.0078, 0.0532, 0.1506, 1.0405, 1.0437, 1.8580}'::float8[]) u(t, ref) ORDER BY t;
 -- P(alive) and expected purchases of CDNOW customers 1-5 (scipy: 0.726609
 -- 1.225910, 0.212227 0.203251, then 1 0.194781 for the one-time buyers)
 SELECT x, t_x, t, round(crm.bgnbd_p_alive(m, x, t_x, t)::numeric, 6) AS p_alive,
-	   round(crm.bgnbd_expected_purchases(m, 39, x, t_x, t)::numeric, 6) AS purchases_39
-FROM bg, (VALUES (2, 30.43, 38.86), (1, 1.71, 38.86), (0, 0, 38.86)) v(x, t_x, t) ORDER BY x DESC;
+	   round(crm.bgnbd_expected_purchases(m, 39, x, t_x, t)::numeric, 6) AS purchases_39,
+	   abs(crm.bgnbd_p_alive(m, x, t_x, t) - ref_p) < 1e-6
+	   AND abs(crm.bgnbd_expected_purchases(m, 39, x, t_x, t) - ref_e) < 1e-6 AS matches_scipy
+FROM bg, (VALUES (2, 30.43, 38.86, 0.726609, 1.225910), (1, 1.71, 38.86, 0.212227, 0.203251),
+				 (0, 0, 38.86, 1, 0.194781)) v(x, t_x, t, ref_p, ref_e) ORDER BY x DESC;
 -- a heavy buyer: stable for frequencies in the hundreds (scipy: 98.8498, 0.478417)
 SELECT round(crm.bgnbd_expected_purchases(m, 39, 300, 38, 38.86)::numeric, 4),
-	   round(crm.bgnbd_p_alive(m, 300, 38, 38.86)::numeric, 6)
+	   round(crm.bgnbd_p_alive(m, 300, 38, 38.86)::numeric, 6),
+	   abs(crm.bgnbd_expected_purchases(m, 39, 300, 38, 38.86) - 98.8498) < 5e-5
+	   AND abs(crm.bgnbd_p_alive(m, 300, 38, 38.86) - 0.478417) < 1e-6 AS matches_scipy
 FROM bg;
 -- the time unit only rescales alpha: the same fit in days
 SELECT round((m).r::numeric, 6) = round((SELECT (m).r FROM bg)::numeric, 6) AS same_r,
@@ -1170,7 +1177,9 @@ SELECT round((m).r::numeric, 6) = round((SELECT (m).r FROM bg)::numeric, 6) AS s
 FROM (SELECT crm.bgnbd_fit(x, t_x * 7, t * 7) AS m FROM cdnow) q;
 -- penalizer (lifetimes' penalizer_coef = 0.1; scipy: 0.163784 1.775423 0.153424 0.281231)
 SELECT round((m).r::numeric, 4) AS r, round((m).alpha::numeric, 4) AS alpha,
-	   round((m).a::numeric, 4) AS a, round((m).b::numeric, 4) AS b, (m).converged
+	   round((m).a::numeric, 4) AS a, round((m).b::numeric, 4) AS b, (m).converged,
+	   abs((m).r - 0.163784) < 1e-4 AND abs((m).alpha - 1.775423) < 1e-4
+	   AND abs((m).a - 0.153424) < 1e-4 AND abs((m).b - 0.281231) < 1e-4 AS matches_scipy
 FROM (SELECT crm.bgnbd_fit(x, t_x, t, 0.1) AS m FROM cdnow) q;
 
 ------------------------------------------------------------------------------
@@ -1191,9 +1200,13 @@ FROM pn, cdnow GROUP BY m;
 SELECT round(crm.paretonbd_expected_purchases(m, 52, 26, 30.86, 31)::numeric, 2) FROM pn;
 -- scipy: P(alive) 0.869119 0.167872 0.295097, E 1.455113 0.170981 0.107060, new 1.213408
 SELECT x, round(crm.paretonbd_p_alive(m, x, t_x, t)::numeric, 6) AS p_alive,
-	   round(crm.paretonbd_expected_purchases(m, 39, x, t_x, t)::numeric, 6) AS purchases_39
-FROM pn, (VALUES (2, 30.43, 38.86), (1, 1.71, 38.86), (0, 0, 38.86)) v(x, t_x, t) ORDER BY x DESC;
-SELECT round(crm.paretonbd_expected_purchases(m, 39)::numeric, 6) FROM pn;
+	   round(crm.paretonbd_expected_purchases(m, 39, x, t_x, t)::numeric, 6) AS purchases_39,
+	   abs(crm.paretonbd_p_alive(m, x, t_x, t) - ref_p) < 1e-5
+	   AND abs(crm.paretonbd_expected_purchases(m, 39, x, t_x, t) - ref_e) < 1e-5 AS matches_scipy
+FROM pn, (VALUES (2, 30.43, 38.86, 0.869119, 1.455113), (1, 1.71, 38.86, 0.167872, 0.170981),
+				 (0, 0, 38.86, 0.295097, 0.107060)) v(x, t_x, t, ref_p, ref_e) ORDER BY x DESC;
+SELECT round(crm.paretonbd_expected_purchases(m, 39)::numeric, 6),
+	   abs(crm.paretonbd_expected_purchases(m, 39) - 1.213408) < 1e-5 AS matches_scipy FROM pn;
 
 ------------------------------------------------------------------------------
 -- Gamma-Gamma on the repeat customers of CDNOW
@@ -1215,16 +1228,21 @@ ORDER BY v.id;
 -- customer lifetime value (lifetimes' customer_lifetime_value; scipy values)
 ------------------------------------------------------------------------------
 -- 12 months, 1% a month, weekly model (4.345 weeks a month): 36.278497 4.637466 8.344092
-SELECT x, round(crm.customer_lifetime_value(bg.m, gg.m, x, t_x, t, zbar, 12, 0.01, '1 week')::numeric, 5) AS clv
-FROM bg, gg, (VALUES (2, 30.43, 38.86, 22.35), (1, 1.71, 38.86, 11.77), (0, 0, 38.86, 0)) v(x, t_x, t, zbar)
+SELECT x, round(crm.customer_lifetime_value(bg.m, gg.m, x, t_x, t, zbar, 12, 0.01, '1 week')::numeric, 5) AS clv,
+	   abs(crm.customer_lifetime_value(bg.m, gg.m, x, t_x, t, zbar, 12, 0.01, '1 week') - ref) < 1e-4 AS matches_scipy
+FROM bg, gg, (VALUES (2, 30.43, 38.86, 22.35, 36.278497), (1, 1.71, 38.86, 11.77, 4.637466),
+					 (0, 0, 38.86, 0, 8.344092)) v(x, t_x, t, zbar, ref)
 ORDER BY x DESC;
 -- 24 months at 2%: 53.389382; the same model in days (30 days a month): 35.871044
-SELECT round(crm.customer_lifetime_value(bg.m, gg.m, 2, 30.43, 38.86, 22.35, 24, 0.02, '7 days')::numeric, 5),
-	   round(crm.customer_lifetime_value(row((bg.m).r, (bg.m).alpha * 7, (bg.m).a, (bg.m).b, NULL, NULL, NULL, NULL)::crm.bgnbd_model,
-										 gg.m, 2, 30.43 * 7, 38.86 * 7, 22.35, 12, 0.01, '1 day')::numeric, 5)
-FROM bg, gg;
+SELECT round(v24::numeric, 5), round(vdays::numeric, 5),
+	   abs(v24 - 53.389382) < 1e-4 AND abs(vdays - 35.871044) < 1e-4 AS matches_scipy
+FROM (SELECT crm.customer_lifetime_value(bg.m, gg.m, 2, 30.43, 38.86, 22.35, 24, 0.02, '7 days') AS v24,
+			 crm.customer_lifetime_value(row((bg.m).r, (bg.m).alpha * 7, (bg.m).a, (bg.m).b, NULL, NULL, NULL, NULL)::crm.bgnbd_model,
+										 gg.m, 2, 30.43 * 7, 38.86 * 7, 22.35, 12, 0.01, '1 day') AS vdays
+	  FROM bg, gg) q;
 -- Pareto/NBD transaction model: 43.0801
-SELECT round(crm.customer_lifetime_value(pn.m, gg.m, 2, 30.43, 38.86, 22.35, 12, 0.01, '1 week')::numeric, 4)
+SELECT round(crm.customer_lifetime_value(pn.m, gg.m, 2, 30.43, 38.86, 22.35, 12, 0.01, '1 week')::numeric, 4),
+	   abs(crm.customer_lifetime_value(pn.m, gg.m, 2, 30.43, 38.86, 22.35, 12, 0.01, '1 week') - 43.0801) < 1e-3 AS matches_scipy
 FROM pn, gg;
 -- brute force in SQL: the monthly differences of the expectation, discounted
 SELECT round(sum(crm.gammagamma_expected_value(gg.m, 2, 22.35) *
@@ -1240,6 +1258,36 @@ SELECT round(sum(crm.gammagamma_expected_value(gg.m, 2, 22.35) *
 FROM bg, gg, generate_series(1, 12) i GROUP BY bg.m, gg.m;
 -- no months: 0
 SELECT crm.customer_lifetime_value(bg.m, gg.m, 2, 30.43, 38.86, 22.35, 0, 0.01, '1 week') FROM bg, gg;
+
+------------------------------------------------------------------------------
+-- BG/NBD at a = 1, where the closed form of E[X(t)] is 0/0
+------------------------------------------------------------------------------
+-- by hand: r = 1, a = 1, b = 1 makes N geometric and the expectation
+-- E[H_N] = -log(1 - z), so E[X(t)] = log(1 + t / alpha): log(2.5) for t = 3, alpha = 2
+SELECT crm.bgnbd_expected_purchases(row(1, 2, 1, 1, NULL, NULL, NULL, NULL), 3) AS e,
+	   abs(crm.bgnbd_expected_purchases(row(1, 2, 1, 1, NULL, NULL, NULL, NULL), 3) - ln(2.5)) < 1e-13 AS by_hand;
+-- continuity: the value at a = 1 (and 1 +- 1e-9, 1 +- 5e-4) equals the
+-- quadratic through the closed form at a = 1 +- 0.0015 and 1 + 0.003, for a
+-- new customer and for a customer with history
+WITH m(a) AS (VALUES (1.0::float8), (1 - 1e-9), (1 + 1e-9), (1 - 5e-4), (1 + 5e-4)),
+	 h(x, tx, t) AS (VALUES (0::float8, 0::float8, 0::float8), (2, 30.43, 38.86), (40, 38, 38.86)),
+	 e AS (SELECT m.a, h.x, crm.bgnbd_expected_purchases(row(0.243, 4.414, m.a, 2.426, NULL, NULL, NULL, NULL), 39, h.x, h.tx, h.t) AS v,
+				  crm.bgnbd_expected_purchases(row(0.243, 4.414, 1 - 0.0015, 2.426, NULL, NULL, NULL, NULL), 39, h.x, h.tx, h.t) AS f1,
+				  crm.bgnbd_expected_purchases(row(0.243, 4.414, 1 + 0.0015, 2.426, NULL, NULL, NULL, NULL), 39, h.x, h.tx, h.t) AS f2,
+				  crm.bgnbd_expected_purchases(row(0.243, 4.414, 1 + 0.003, 2.426, NULL, NULL, NULL, NULL), 39, h.x, h.tx, h.t) AS f3
+		   FROM m, h),
+	 q AS (SELECT *, -- Lagrange interpolation through (0.9985, f1), (1.0015, f2), (1.003, f3)
+				  f1 * (a - 1.0015) * (a - 1.003) / ((0.9985 - 1.0015) * (0.9985 - 1.003))
+				  + f2 * (a - 0.9985) * (a - 1.003) / ((1.0015 - 0.9985) * (1.0015 - 1.003))
+				  + f3 * (a - 0.9985) * (a - 1.0015) / ((1.003 - 0.9985) * (1.003 - 1.0015)) AS interpolated
+		   FROM e)
+SELECT x, count(*) AS points, bool_and(abs(v / interpolated - 1) < 1e-7) AS continuous,
+	   bool_and(v > 0 AND v < 40) AS plausible
+FROM q GROUP BY x ORDER BY x;
+-- a discount rate near -1 makes later months worth without bound: an error,
+-- not Infinity or NaN; a strongly negative but moderate rate still works
+SELECT crm.customer_lifetime_value(bg.m, gg.m, 2, 30.43, 38.86, 22.35, 1200, -0.9999999, '1 week') FROM bg, gg;
+SELECT crm.customer_lifetime_value(bg.m, gg.m, 2, 30.43, 38.86, 22.35, 12, -0.5, '1 week') > 0 AS finite_and_positive FROM bg, gg;
 
 ------------------------------------------------------------------------------
 -- parallel aggregation gives the serial result
@@ -1365,3 +1413,16 @@ SELECT round(crm.gammagamma_log_likelihood(row(2, 3, 10, NULL, NULL, NULL, NULL)
 SELECT round(sum(crm.gammagamma_log_likelihood(m, x, zbar))::numeric, 6) = round((m).log_likelihood::numeric, 6) AS same_ll
 FROM gg, cdnow WHERE x > 0 GROUP BY m;
 SELECT crm.gammagamma_log_likelihood(row(2, 3, 10, NULL, NULL, NULL, NULL), 2, -5);
+-- the memory budget: the distinct customer patterns held by a fit and the
+-- purchase days of a crm.clv_summary group are checked against
+-- crm_analytics.max_memory as they grow (SQLSTATE 54000, hint naming it)
+SET crm_analytics.max_memory = '1MB';
+SELECT (crm.bgnbd_fit(i % 50, (i % 50) * 0.5, 40 + i / 1000.0, 0.01)).customers FROM generate_series(1, 100000) i;
+\echo :LAST_ERROR_SQLSTATE
+SELECT (crm.clv_summary('2000-01-01'::timestamptz + i * interval '1 day', 1.0, '2300-01-01', '1 day')).frequency
+FROM generate_series(1, 100000) i;
+\echo :LAST_ERROR_SQLSTATE
+RESET crm_analytics.max_memory;
+SELECT (crm.bgnbd_fit(i % 50, (i % 50) * 0.5, 40 + i / 1000.0, 0.01)).customers FROM generate_series(1, 100000) i;
+SELECT (crm.clv_summary('2000-01-01'::timestamptz + i * interval '1 day', 1.0, '2300-01-01', '1 day')).frequency
+FROM generate_series(1, 100000) i;

@@ -3,6 +3,574 @@
 -- complain if script is sourced in psql, rather than via ALTER EXTENSION
 \echo Use "ALTER EXTENSION crm_analytics UPDATE TO '0.2.0'" to load this file. \quit
 
+-- ---------------------------------------------------------------------------
+-- Review fixes (issue 9)
+-- ---------------------------------------------------------------------------
+
+-- operators qualified: nothing resolves through the caller's search_path
+CREATE OR REPLACE FUNCTION crm.kmeans_centroids(centroids float8[])
+RETURNS TABLE (cluster integer, centroid float8[])
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+	SELECT (i OPERATOR(pg_catalog.-) pg_catalog.array_lower(centroids, 1) OPERATOR(pg_catalog.+) 1)::pg_catalog.int4,
+		   ARRAY(SELECT centroids[i][j] FROM pg_catalog.generate_subscripts(centroids, 2) AS j ORDER BY j)
+	FROM pg_catalog.generate_subscripts(centroids, 1) AS i
+	ORDER BY i
+$$;
+
+-- the combine function reads TimeZone (the local day of as_of)
+ALTER FUNCTION crm.clv_summary_combinefn(internal, internal) STABLE;
+
+-- truthful state size of the k-means aggregates (ALTER AGGREGATE cannot set
+-- it; dropping the aggregates would drop the caller's views that use them)
+UPDATE pg_catalog.pg_aggregate SET aggtransspace = 134217728
+WHERE aggfnoid OPERATOR(pg_catalog.=) ANY (ARRAY[
+	'crm.kmeans(float8[], integer)'::pg_catalog.regprocedure,
+	'crm.kmeans(float8[], integer, bigint)'::pg_catalog.regprocedure,
+	'crm.kmeans(float8[], integer, bigint, integer)'::pg_catalog.regprocedure]::pg_catalog.oid[]);
+-- ======================================================================
+-- 0.2.0: deviation, forecast and concentration (src/deviation.sql, src/forecast.sql, src/concentration.sql)
+-- ======================================================================
+
+------------------------------------------------------------------------------
+-- Deviation analysis: robust z-scores, generalized ESD, seasonal hybrid ESD,
+-- customers unlike their own past
+------------------------------------------------------------------------------
+
+-- the value-list state shared by crm.median_abs_deviation, crm.gini and crm.top_share
+CREATE FUNCTION crm.value_list_transfn(internal, float8)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'value_list_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.value_list_transfn(internal, float8) IS
+'transition function of crm.median_abs_deviation and crm.gini: keeps the values of the group';
+
+CREATE FUNCTION crm.value_list_param_transfn(internal, float8, float8)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'value_list_param_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.value_list_param_transfn(internal, float8, float8) IS
+'transition function of crm.top_share: keeps the values and the fraction of the group';
+
+CREATE FUNCTION crm.value_list_flag_transfn(internal, float8, boolean)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'value_list_flag_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.value_list_flag_transfn(internal, float8, boolean) IS
+'transition function of crm.gini(value, unbiased): keeps the values and the flag of the group';
+
+CREATE FUNCTION crm.value_list_combinefn(internal, internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'value_list_combinefn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.value_list_combinefn(internal, internal) IS
+'combine function of the value-list aggregates (concatenates partial lists of parallel workers)';
+
+CREATE FUNCTION crm.value_list_serialfn(internal)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'value_list_serialfn'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.value_list_serialfn(internal) IS
+'serialization function of the value-list aggregates';
+
+CREATE FUNCTION crm.value_list_deserialfn(bytea, internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'value_list_deserialfn'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.value_list_deserialfn(bytea, internal) IS
+'deserialization function of the value-list aggregates';
+
+CREATE FUNCTION crm.median_abs_deviation_finalfn(internal)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'median_abs_deviation_finalfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.median_abs_deviation_finalfn(internal) IS
+'final function of crm.median_abs_deviation';
+
+CREATE AGGREGATE crm.median_abs_deviation(value float8) (
+	SFUNC = crm.value_list_transfn,
+	STYPE = internal,
+	SSPACE = 1024,
+	FINALFUNC = crm.median_abs_deviation_finalfn,
+	COMBINEFUNC = crm.value_list_combinefn,
+	SERIALFUNC = crm.value_list_serialfn,
+	DESERIALFUNC = crm.value_list_deserialfn,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.median_abs_deviation(float8) IS
+'raw median absolute deviation median(|x - median(x)|) (R''s mad(x, constant = 1)); NULLs are skipped';
+
+CREATE FUNCTION crm.robust_zscore(value float8, median float8, mad float8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'robust_zscore'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.robust_zscore(float8, float8, float8) IS
+'modified z-score 0.6745 (value - median) / mad of Iglewicz and Hoaglin; with mad 0: 0 at the median, +-Infinity elsewhere';
+
+CREATE FUNCTION crm.gesd(query text, max_outliers integer, alpha float8 DEFAULT 0.05)
+RETURNS TABLE (step integer, key text, value float8, r float8, lambda float8, is_outlier boolean)
+AS 'MODULE_PATHNAME', 'gesd'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 10;
+COMMENT ON FUNCTION crm.gesd(text, integer, float8) IS
+'Rosner''s generalized ESD test on a query returning (key, value): the max_outliers most extreme points in removal order with R_i, lambda_i and whether they are outliers';
+
+CREATE FUNCTION crm.detect_anomalies(query text, period integer, max_anomalies float8 DEFAULT 0.02,
+									 alpha float8 DEFAULT 0.05, direction text DEFAULT 'both')
+RETURNS TABLE (ts timestamptz, value float8, expected float8, score float8)
+AS 'MODULE_PATHNAME', 'detect_anomalies'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 100;
+COMMENT ON FUNCTION crm.detect_anomalies(text, integer, float8, float8, text) IS
+'seasonal hybrid ESD (robust STL, median and MAD) on a regular series returned by a query (ts, value): the anomalous points with their expected value';
+
+CREATE FUNCTION crm.customer_deviation(query text, period interval, as_of timestamptz, history integer DEFAULT 6)
+RETURNS TABLE (customer text, current float8, median float8, mad float8, robust_z float8,
+			   active_periods integer, current_rows integer)
+AS 'MODULE_PATHNAME', 'customer_deviation'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 1000;
+COMMENT ON FUNCTION crm.customer_deviation(text, interval, timestamptz, integer) IS
+'per customer of a query returning (customer, ts, value): the sum of the last complete period before as_of against the median and MAD of the history periods before it, and the robust z-score';
+
+CREATE FUNCTION crm.stl(query text, period integer, robust boolean DEFAULT true,
+						seasonal_window integer DEFAULT NULL)
+RETURNS TABLE (ts timestamptz, value float8, seasonal float8, trend float8, remainder float8, weight float8)
+AS 'MODULE_PATHNAME', 'stl_decompose'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 1000;
+COMMENT ON FUNCTION crm.stl(text, integer, boolean, integer) IS
+'STL seasonal-trend decomposition by loess of a regular series returned by a query (ts, value), with R''s stl() defaults; seasonal_window NULL is a periodic season';
+
+------------------------------------------------------------------------------
+-- Customer future analysis: Holt-Winters models and forecasts
+------------------------------------------------------------------------------
+
+CREATE TYPE crm.holt_winters_model AS (
+	kind text,
+	period integer,
+	alpha float8,
+	beta float8,
+	gamma float8,
+	level float8,
+	trend float8,
+	seasonal float8[],
+	sse float8,
+	sigma2 float8,
+	n integer,
+	last_ts timestamptz,
+	step interval
+);
+COMMENT ON TYPE crm.holt_winters_model IS
+'a fitted Holt-Winters model: kind (additive, multiplicative or holt), period, smoothing parameters, final level, trend and seasonal factors (s[h] for h steps ahead), SSE, residual variance, points, last time and step of the series';
+
+CREATE FUNCTION crm.holt_winters_transfn(internal, timestamptz, float8, integer)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'holt_winters_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.holt_winters_transfn(internal, timestamptz, float8, integer) IS
+'transition function of crm.holt_winters(ts, value, period)';
+
+CREATE FUNCTION crm.holt_winters_transfn(internal, timestamptz, float8, integer, text)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'holt_winters_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.holt_winters_transfn(internal, timestamptz, float8, integer, text) IS
+'transition function of crm.holt_winters(ts, value, period, seasonal)';
+
+CREATE FUNCTION crm.holt_winters_transfn(internal, timestamptz, float8, integer, text, float8, float8, float8)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'holt_winters_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.holt_winters_transfn(internal, timestamptz, float8, integer, text, float8, float8, float8) IS
+'transition function of crm.holt_winters(ts, value, period, seasonal, alpha, beta, gamma)';
+
+CREATE FUNCTION crm.holt_winters_combinefn(internal, internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'holt_winters_combinefn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.holt_winters_combinefn(internal, internal) IS
+'combine function of crm.holt_winters (concatenates the points of parallel workers)';
+
+CREATE FUNCTION crm.holt_winters_serialfn(internal)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'holt_winters_serialfn'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.holt_winters_serialfn(internal) IS
+'serialization function of crm.holt_winters';
+
+CREATE FUNCTION crm.holt_winters_deserialfn(bytea, internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'holt_winters_deserialfn'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.holt_winters_deserialfn(bytea, internal) IS
+'deserialization function of crm.holt_winters';
+
+CREATE FUNCTION crm.holt_winters_finalfn(internal)
+RETURNS crm.holt_winters_model
+AS 'MODULE_PATHNAME', 'holt_winters_finalfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.holt_winters_finalfn(internal) IS
+'final function of crm.holt_winters: fits the series of the group';
+
+CREATE AGGREGATE crm.holt_winters(ts timestamptz, value float8, period integer) (
+	SFUNC = crm.holt_winters_transfn,
+	STYPE = internal,
+	SSPACE = 1700,
+	FINALFUNC = crm.holt_winters_finalfn,
+	COMBINEFUNC = crm.holt_winters_combinefn,
+	SERIALFUNC = crm.holt_winters_serialfn,
+	DESERIALFUNC = crm.holt_winters_deserialfn,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.holt_winters(timestamptz, float8, integer) IS
+'additive Holt-Winters model of a regular series (R''s HoltWinters() conventions); period 1 or NULL: Holt''s linear trend';
+
+CREATE AGGREGATE crm.holt_winters(ts timestamptz, value float8, period integer, seasonal text) (
+	SFUNC = crm.holt_winters_transfn,
+	STYPE = internal,
+	SSPACE = 1700,
+	FINALFUNC = crm.holt_winters_finalfn,
+	COMBINEFUNC = crm.holt_winters_combinefn,
+	SERIALFUNC = crm.holt_winters_serialfn,
+	DESERIALFUNC = crm.holt_winters_deserialfn,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.holt_winters(timestamptz, float8, integer, text) IS
+'Holt-Winters model of a regular series, seasonal ''additive'' or ''multiplicative'' (R''s HoltWinters() conventions)';
+
+CREATE AGGREGATE crm.holt_winters(ts timestamptz, value float8, period integer, seasonal text,
+								  alpha float8, beta float8, gamma float8) (
+	SFUNC = crm.holt_winters_transfn,
+	STYPE = internal,
+	SSPACE = 1700,
+	FINALFUNC = crm.holt_winters_finalfn,
+	COMBINEFUNC = crm.holt_winters_combinefn,
+	SERIALFUNC = crm.holt_winters_serialfn,
+	DESERIALFUNC = crm.holt_winters_deserialfn,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.holt_winters(timestamptz, float8, integer, text, float8, float8, float8) IS
+'Holt-Winters model with smoothing parameters given (NULL ones are estimated by least squares)';
+
+CREATE FUNCTION crm.forecast(model crm.holt_winters_model, horizon integer, level float8 DEFAULT 0.95)
+RETURNS TABLE (step integer, ts timestamptz, forecast float8, lower float8, upper float8)
+AS 'MODULE_PATHNAME', 'holt_winters_forecast'
+LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 12;
+COMMENT ON FUNCTION crm.forecast(crm.holt_winters_model, integer, float8) IS
+'forecasts 1..horizon steps after the series of a Holt-Winters model, with prediction intervals as R''s predict.HoltWinters';
+
+------------------------------------------------------------------------------
+-- Profit analysis: revenue concentration (Gini, top share, ABC, Lorenz)
+------------------------------------------------------------------------------
+
+CREATE FUNCTION crm.gini_finalfn(internal)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'gini_finalfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.gini_finalfn(internal) IS
+'final function of crm.gini';
+
+CREATE AGGREGATE crm.gini(value float8) (
+	SFUNC = crm.value_list_transfn,
+	STYPE = internal,
+	SSPACE = 1024,
+	FINALFUNC = crm.gini_finalfn,
+	COMBINEFUNC = crm.value_list_combinefn,
+	SERIALFUNC = crm.value_list_serialfn,
+	DESERIALFUNC = crm.value_list_deserialfn,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.gini(float8) IS
+'Gini coefficient of non-negative values, the biased estimator of R''s ineq::Gini; NULL for no rows or a total of 0';
+
+CREATE AGGREGATE crm.gini(value float8, unbiased boolean) (
+	SFUNC = crm.value_list_flag_transfn,
+	STYPE = internal,
+	SSPACE = 1024,
+	FINALFUNC = crm.gini_finalfn,
+	COMBINEFUNC = crm.value_list_combinefn,
+	SERIALFUNC = crm.value_list_serialfn,
+	DESERIALFUNC = crm.value_list_deserialfn,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.gini(float8, boolean) IS
+'Gini coefficient of non-negative values, times n/(n-1) when unbiased';
+
+CREATE FUNCTION crm.top_share_finalfn(internal)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'top_share_finalfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.top_share_finalfn(internal) IS
+'final function of crm.top_share';
+
+CREATE AGGREGATE crm.top_share(value float8, fraction float8) (
+	SFUNC = crm.value_list_param_transfn,
+	STYPE = internal,
+	SSPACE = 1024,
+	FINALFUNC = crm.top_share_finalfn,
+	COMBINEFUNC = crm.value_list_combinefn,
+	SERIALFUNC = crm.value_list_serialfn,
+	DESERIALFUNC = crm.value_list_deserialfn,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.top_share(float8, float8) IS
+'share of the total held by the ceil(fraction n) largest values (non-negative values)';
+
+CREATE FUNCTION crm.abc_classes(query text, a float8 DEFAULT 0.8, b float8 DEFAULT 0.95)
+RETURNS TABLE (key text, value float8, share float8, cumulative_share float8, class text, rank bigint)
+AS 'MODULE_PATHNAME', 'abc_classes'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 1000;
+COMMENT ON FUNCTION crm.abc_classes(text, float8, float8) IS
+'ABC classes of the keys of a query returning (key, value), summed per key: A while the cumulative share before the key is below a, B below b, else C';
+
+CREATE FUNCTION crm.lorenz_curve(query text, points integer DEFAULT 100)
+RETURNS TABLE (point integer, population_share float8, value_share float8)
+AS 'MODULE_PATHNAME', 'lorenz_curve'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 101;
+COMMENT ON FUNCTION crm.lorenz_curve(text, integer) IS
+'Lorenz curve of a query returning (value) or (key, value) summed per key, at points + 1 evenly spaced population shares';
+-- 0.2.0: web analytics and conversion (src/journeys.sql)
+-- ---------------------------------------------------------------------------
+------------------------------------------------------------------------------
+-- Web analytics and conversion: funnels, retention, event sequences,
+-- sessions, paths and cohorts (funnel.c, sequence.c, journey_paths.c,
+-- cohort.c, journeys.c)
+------------------------------------------------------------------------------
+
+-- window_funnel and funnel_times share one state: the (time, steps) events of
+-- the group.  SSPACE is a fresh state: its header and room for 10 events.
+
+CREATE FUNCTION crm.window_funnel_transfn(internal, interval, timestamptz, VARIADIC boolean[])
+RETURNS internal
+AS 'MODULE_PATHNAME', 'window_funnel_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.window_funnel_transfn(internal, interval, timestamptz, boolean[]) IS
+'transition function of crm.window_funnel and crm.funnel_times without a mode';
+
+CREATE FUNCTION crm.window_funnel_transfn(internal, interval, text, timestamptz, VARIADIC boolean[])
+RETURNS internal
+AS 'MODULE_PATHNAME', 'window_funnel_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.window_funnel_transfn(internal, interval, text, timestamptz, boolean[]) IS
+'transition function of crm.window_funnel and crm.funnel_times with a mode';
+
+CREATE FUNCTION crm.window_funnel_combinefn(internal, internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'window_funnel_combinefn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.window_funnel_combinefn(internal, internal) IS
+'combine function of crm.window_funnel and crm.funnel_times (merges partial states of parallel workers)';
+
+CREATE FUNCTION crm.window_funnel_serialfn(internal)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'window_funnel_serialfn'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.window_funnel_serialfn(internal) IS
+'serialization function of crm.window_funnel and crm.funnel_times';
+
+CREATE FUNCTION crm.window_funnel_deserialfn(bytea, internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'window_funnel_deserialfn'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.window_funnel_deserialfn(bytea, internal) IS
+'deserialization function of crm.window_funnel and crm.funnel_times';
+
+CREATE FUNCTION crm.window_funnel_finalfn(internal)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'window_funnel_finalfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.window_funnel_finalfn(internal) IS
+'final function of crm.window_funnel';
+
+CREATE FUNCTION crm.funnel_times_finalfn(internal)
+RETURNS timestamptz[]
+AS 'MODULE_PATHNAME', 'funnel_times_finalfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.funnel_times_finalfn(internal) IS
+'final function of crm.funnel_times';
+
+CREATE AGGREGATE crm.window_funnel("window" interval, ts timestamptz, VARIADIC steps boolean[]) (
+	SFUNC = crm.window_funnel_transfn,
+	STYPE = internal,
+	SSPACE = 208,
+	FINALFUNC = crm.window_funnel_finalfn,
+	COMBINEFUNC = crm.window_funnel_combinefn,
+	SERIALFUNC = crm.window_funnel_serialfn,
+	DESERIALFUNC = crm.window_funnel_deserialfn,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.window_funnel(interval, timestamptz, VARIADIC boolean[]) IS
+'highest funnel step reached by one chain of events within the window (ClickHouse windowFunnel); 0 when no row matches step 1';
+
+CREATE AGGREGATE crm.window_funnel("window" interval, mode text, ts timestamptz, VARIADIC steps boolean[]) (
+	SFUNC = crm.window_funnel_transfn,
+	STYPE = internal,
+	SSPACE = 208,
+	FINALFUNC = crm.window_funnel_finalfn,
+	COMBINEFUNC = crm.window_funnel_combinefn,
+	SERIALFUNC = crm.window_funnel_serialfn,
+	DESERIALFUNC = crm.window_funnel_deserialfn,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.window_funnel(interval, text, timestamptz, VARIADIC boolean[]) IS
+'window_funnel with modes, a comma-separated list of strict_deduplication, strict_order and strict_increase';
+
+CREATE AGGREGATE crm.funnel_times("window" interval, ts timestamptz, VARIADIC steps boolean[]) (
+	SFUNC = crm.window_funnel_transfn,
+	STYPE = internal,
+	SSPACE = 208,
+	FINALFUNC = crm.funnel_times_finalfn,
+	COMBINEFUNC = crm.window_funnel_combinefn,
+	SERIALFUNC = crm.window_funnel_serialfn,
+	DESERIALFUNC = crm.window_funnel_deserialfn,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.funnel_times(interval, timestamptz, VARIADIC boolean[]) IS
+'times of the steps of the earliest chain reaching the highest funnel step (one element per step reached)';
+
+CREATE AGGREGATE crm.funnel_times("window" interval, mode text, ts timestamptz, VARIADIC steps boolean[]) (
+	SFUNC = crm.window_funnel_transfn,
+	STYPE = internal,
+	SSPACE = 208,
+	FINALFUNC = crm.funnel_times_finalfn,
+	COMBINEFUNC = crm.window_funnel_combinefn,
+	SERIALFUNC = crm.window_funnel_serialfn,
+	DESERIALFUNC = crm.window_funnel_deserialfn,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.funnel_times(interval, text, timestamptz, VARIADIC boolean[]) IS
+'funnel_times with window_funnel modes';
+
+-- retention: the state is a bigint (conditions seen and their number)
+
+CREATE FUNCTION crm.retention_transfn(bigint, VARIADIC boolean[])
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'retention_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.retention_transfn(bigint, boolean[]) IS
+'transition function of crm.retention';
+
+CREATE FUNCTION crm.retention_combinefn(bigint, bigint)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'retention_combinefn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.retention_combinefn(bigint, bigint) IS
+'combine function of crm.retention';
+
+CREATE FUNCTION crm.retention_finalfn(bigint)
+RETURNS boolean[]
+AS 'MODULE_PATHNAME', 'retention_finalfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.retention_finalfn(bigint) IS
+'final function of crm.retention';
+
+CREATE AGGREGATE crm.retention(VARIADIC conditions boolean[]) (
+	SFUNC = crm.retention_transfn,
+	STYPE = bigint,
+	FINALFUNC = crm.retention_finalfn,
+	COMBINEFUNC = crm.retention_combinefn,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.retention(VARIADIC boolean[]) IS
+'ClickHouse retention: element 1 = condition 1 held on some row, element k = conditions 1 and k both held; NULL for no rows';
+
+-- sequence_match and sequence_count share one state
+
+CREATE FUNCTION crm.sequence_transfn(internal, text, timestamptz, VARIADIC boolean[])
+RETURNS internal
+AS 'MODULE_PATHNAME', 'sequence_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.sequence_transfn(internal, text, timestamptz, boolean[]) IS
+'transition function of crm.sequence_match and crm.sequence_count';
+
+CREATE FUNCTION crm.sequence_combinefn(internal, internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'sequence_combinefn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.sequence_combinefn(internal, internal) IS
+'combine function of crm.sequence_match and crm.sequence_count';
+
+CREATE FUNCTION crm.sequence_serialfn(internal)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'sequence_serialfn'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.sequence_serialfn(internal) IS
+'serialization function of crm.sequence_match and crm.sequence_count';
+
+CREATE FUNCTION crm.sequence_deserialfn(bytea, internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'sequence_deserialfn'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.sequence_deserialfn(bytea, internal) IS
+'deserialization function of crm.sequence_match and crm.sequence_count';
+
+CREATE FUNCTION crm.sequence_match_finalfn(internal)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'sequence_match_finalfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.sequence_match_finalfn(internal) IS
+'final function of crm.sequence_match';
+
+CREATE FUNCTION crm.sequence_count_finalfn(internal)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'sequence_count_finalfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.sequence_count_finalfn(internal) IS
+'final function of crm.sequence_count';
+
+CREATE AGGREGATE crm.sequence_match(pattern text, ts timestamptz, VARIADIC conditions boolean[]) (
+	SFUNC = crm.sequence_transfn,
+	STYPE = internal,
+	SSPACE = 208,
+	FINALFUNC = crm.sequence_match_finalfn,
+	COMBINEFUNC = crm.sequence_combinefn,
+	SERIALFUNC = crm.sequence_serialfn,
+	DESERIALFUNC = crm.sequence_deserialfn,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.sequence_match(text, timestamptz, VARIADIC boolean[]) IS
+'whether the events of the group match a ClickHouse sequenceMatch pattern such as (?1).*(?2)(?t<=3600)(?3); false for no rows';
+
+CREATE AGGREGATE crm.sequence_count(pattern text, ts timestamptz, VARIADIC conditions boolean[]) (
+	SFUNC = crm.sequence_transfn,
+	STYPE = internal,
+	SSPACE = 208,
+	FINALFUNC = crm.sequence_count_finalfn,
+	COMBINEFUNC = crm.sequence_combinefn,
+	SERIALFUNC = crm.sequence_serialfn,
+	DESERIALFUNC = crm.sequence_deserialfn,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.sequence_count(text, timestamptz, VARIADIC boolean[]) IS
+'number of non-overlapping matches of a ClickHouse sequenceCount pattern in the events of the group';
+
+CREATE FUNCTION crm.session_number(ts timestamptz, gap interval)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'session_number'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.session_number(timestamptz, interval) IS
+'window function: session number 1, 2, ... of the row in its partition; a new session starts after more than gap without an event';
+
+CREATE FUNCTION crm.path_transitions(query text, max_steps integer DEFAULT 10)
+RETURNS TABLE (step integer, from_event text, to_event text, journeys bigint)
+AS 'MODULE_PATHNAME', 'path_transitions'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 100;
+COMMENT ON FUNCTION crm.path_transitions(text, integer) IS
+'moves between consecutive events of the journeys of a query returning (journey, ts, event), per step, "(end)" after the last event: the data of a Sankey diagram';
+
+CREATE FUNCTION crm.top_paths(query text, max_length integer DEFAULT 5, k integer DEFAULT 20)
+RETURNS TABLE (path text[], journeys bigint, share float8, conversions bigint,
+			   conversion_rate float8, conversion_share float8)
+AS 'MODULE_PATHNAME', 'top_paths'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 20;
+COMMENT ON FUNCTION crm.top_paths(text, integer, integer) IS
+'the k most frequent paths (first max_length events) of the journeys of a query returning (journey, ts, event [, converted])';
+
+CREATE FUNCTION crm.cohort_retention(query text, grain text DEFAULT 'month', mode text DEFAULT 'on',
+									 as_of timestamptz DEFAULT NULL)
+RETURNS TABLE (cohort date, period integer, cohort_size bigint, active bigint, rate float8)
+AS 'MODULE_PATHNAME', 'cohort_retention'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 100;
+COMMENT ON FUNCTION crm.cohort_retention(text, text, text, timestamptz) IS
+'retention of first-activity cohorts of a query returning (customer, activity_time), per calendar period; periods not elapsed by as_of are NULL';
+
 ------------------------------------------------------------------------------
 -- Prediction I: the model value, logistic and linear regression, evaluation
 ------------------------------------------------------------------------------

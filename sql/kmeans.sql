@@ -32,8 +32,6 @@ SELECT crm.kmeans(NULL::float8[], 2) IS NULL AS nulls_only_is_null;
 SELECT (SELECT crm.kmeans(ARRAY[x], 2, 7) FROM km_line) = (SELECT crm.kmeans(ARRAY[x], 2, 7) FROM km_line) AS same_seed_same_result,
 	   (SELECT crm.kmeans(ARRAY[x], 2, 1, 3) FROM (SELECT x FROM km_line ORDER BY x DESC) s)
 	   = (SELECT crm.kmeans(ARRAY[x], 2, 99, 1) FROM km_line) AS same_solution;
--- the final function does not modify the shared state: two calls agree
-SELECT crm.kmeans(ARRAY[x], 2) = crm.kmeans(ARRAY[x], 2, 0, 10) AS shared_state_ok FROM km_line;
 
 -- assignment: 1-based, the lowest number on ties, distance to the nearest centroid
 SELECT crm.closest_centroid('{1.4}', '{{2},{11}}') AS c1,
@@ -252,5 +250,43 @@ SELECT crm.scaler_apply('{1,2}', '{{0,0},{1,0}}');
 SELECT crm.scaler_apply('{1,2}', '{0,1}');
 SELECT crm.scaler_apply('{1,2,3}', '{{0,0},{1,1}}');
 SELECT crm.scaler_apply('{1e308}', '{{-1e308},{1e-10}}');
+-- features are bounded by 1e100 in absolute value: at the bound the variance
+-- does not overflow, and serial and parallel plans agree with plain SQL on
+-- the values divided by 1e100; past it, an error (it used to give scale 1)
+SELECT crm.scaler_fit(f) FROM (VALUES ('{1e101}'::float8[])) v(f);
+SELECT crm.scaler_fit(f) FROM (VALUES ('{1e308}'::float8[]), ('{-1e308}')) v(f);
+SELECT crm.kmeans(f, 1) FROM (VALUES ('{-1.5e100}'::float8[])) v(f);
+CREATE TABLE km_huge AS
+SELECT ARRAY[(CASE WHEN i % 2 = 0 THEN 1 ELSE -1 END) * (1 - (i % 7) / 10.0) * 1e100]::float8[] AS f
+FROM generate_series(1, 20000) i;
+ANALYZE km_huge;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+EXPLAIN (COSTS OFF) SELECT crm.scaler_fit(f) FROM km_huge;
+SELECT crm.scaler_fit(f) AS km_huge_par FROM km_huge \gset
+SET max_parallel_workers_per_gather = 0;
+WITH ser AS (SELECT crm.scaler_fit(f) AS m FROM km_huge),
+	 ref AS (SELECT avg(f[1] / 1e100) * 1e100 AS mean, stddev_pop(f[1] / 1e100) * 1e100 AS sd FROM km_huge)
+SELECT abs(ser.m[1][1] - ref.mean) < 1e-9 * ref.sd AS serial_mean_ok,
+	   abs(ser.m[2][1] / ref.sd - 1) < 1e-12 AS serial_sd_ok,
+	   abs(par.m[1][1] - ref.mean) < 1e-9 * ref.sd AS parallel_mean_ok,
+	   abs(par.m[2][1] / ref.sd - 1) < 1e-12 AS parallel_sd_ok
+FROM ser, ref, (SELECT :'km_huge_par'::float8[] AS m) par;
+RESET max_parallel_workers_per_gather;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+DROP TABLE km_huge;
 SET crm_analytics.kmeans_max_memory = 0;
 SET crm_analytics.kmeans_tolerance = -1;
+RESET crm_analytics.kmeans_max_memory;
+RESET crm_analytics.kmeans_tolerance;
+-- the memory budget: k-means holds at most the smaller of
+-- crm_analytics.kmeans_max_memory and crm_analytics.max_memory of points and
+-- clusters a uniform sample past it (a NOTICE says so)
+SET crm_analytics.max_memory = '1MB';
+SELECT array_length(crm.kmeans(ARRAY[i % 97, i % 89, i % 83, i % 79]::float8[], 3, 1, 1), 1) AS k
+FROM generate_series(1, 100000) i;
+RESET crm_analytics.max_memory;

@@ -200,3 +200,10 @@ SELECT * FROM crm.rfm_scores('SELECT 1, now(), 1; SELECT 2, now(), 2');
 SELECT * FROM crm.rfm_scores('SELECT cust, ordered_at, amount FROM rfm_hand', 'infinity');
 SELECT * FROM crm.rfm_scores('SELECT 1, now(), ''NaN''::numeric');
 SELECT count(*) FROM rfm_hand;  -- still all there
+-- the memory budget: the customer table of crm.rfm_scores is checked against
+-- crm_analytics.max_memory as it grows (SQLSTATE 54000, hint naming it)
+SET crm_analytics.max_memory = '1MB';
+SELECT count(*) FROM crm.rfm_scores('SELECT i, ''2024-01-01''::timestamptz, 1.0 FROM generate_series(1, 200000) i', '2024-03-01');
+\echo :LAST_ERROR_SQLSTATE
+RESET crm_analytics.max_memory;
+SELECT count(*) FROM crm.rfm_scores('SELECT i, ''2024-01-01''::timestamptz, 1.0 FROM generate_series(1, 200000) i', '2024-03-01');

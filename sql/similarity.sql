@@ -98,10 +98,38 @@ SELECT * FROM crm.nearest_neighbors('SELECT c, i, w FROM sim_hand WHERE false');
 SELECT customer, neighbor, round(similarity::numeric, 6) AS similarity
 FROM crm.nearest_neighbors($$VALUES ('p', 'x', 1e300::float8), ('p', 'y', 1e300::float8), ('q', 'x', 1e300::float8)$$)
 ORDER BY 1;
--- the memory limit gives a clear error
-SET crm_analytics.similarity_max_memory = '64kB';
-SELECT count(*) FROM crm.nearest_neighbors('SELECT g % 1000, g % 77, 1 FROM generate_series(1, 20000) g');
-RESET crm_analytics.similarity_max_memory;
+-- The memory budget: crm_analytics.max_memory bounds the dictionaries, the
+-- matrix, the inverted index and the heaps of a search, checked as they grow;
+-- past it SQLSTATE 54000 with a hint naming the setting.  The helper reports
+-- the SQLSTATE, the message, the stage named by the detail (its kB figures
+-- depend on the allocator) and the hint.
+CREATE FUNCTION sim_guard(q text)
+RETURNS TABLE (outcome text, code text, message text, stage text, hint text)
+LANGUAGE plpgsql AS $$
+DECLARE
+	r text;
+	c text;
+	m text;
+	d text;
+	h text;
+BEGIN
+	EXECUTE q INTO r;
+	RETURN QUERY SELECT 'ok: ' || r, NULL::text, NULL::text, NULL::text, NULL::text;
+EXCEPTION WHEN OTHERS THEN
+	GET STACKED DIAGNOSTICS c = RETURNED_SQLSTATE, m = MESSAGE_TEXT, d = PG_EXCEPTION_DETAIL,
+		h = PG_EXCEPTION_HINT;
+	RETURN QUERY SELECT 'error', c, m, substring(d FROM '^(.*) would take'), h;
+END $$;
+-- 60,000 rows (16 bytes each while reading): customer g % 2000 buys item
+-- g % 50, so each customer has one item (2000 is a multiple of 50) and 39
+-- twins with the same item: 10 neighbours each, all of similarity 1
+SET crm_analytics.max_memory = '1MB';
+SELECT * FROM sim_guard($$SELECT count(*) FROM crm.nearest_neighbors('SELECT g % 2000, g % 50, 1 FROM pg_catalog.generate_series(1, 60000) g')$$);
+RESET crm_analytics.max_memory;
+SELECT * FROM sim_guard($$SELECT count(*) || ' neighbours, similarity ' || min(similarity) || ' to ' || max(similarity) FROM crm.nearest_neighbors('SELECT g % 2000, g % 50, 1 FROM pg_catalog.generate_series(1, 60000) g')$$);
+-- the settings of 0.1.0 are gone: crm_analytics.max_memory replaces
+-- crm_analytics.similarity_max_memory
+SET crm_analytics.similarity_max_memory = '1GB';
 
 --
 -- Agreement with a brute-force reference (every pair compared in SQL) on
@@ -141,9 +169,9 @@ UNION ALL SELECT 'jaccard', 1000, * FROM sim_compare('jaccard', 1000);
 
 -- with a memory limit too low for one heap per customer (300 x 200 hits =
 -- 960 kB > a quarter of 2 MB), customers are searched one at a time: same results
-SET crm_analytics.similarity_max_memory = '2MB';
+SET crm_analytics.max_memory = '2MB';
 SELECT 'cosine' AS metric, 200 AS k, * FROM sim_compare('cosine', 200);
-RESET crm_analytics.similarity_max_memory;
+RESET crm_analytics.max_memory;
 
 -- ties are broken by the neighbour key: within equal similarities, ascending keys
 SELECT count(*) AS tie_order_violations
@@ -354,3 +382,78 @@ SELECT crm.profile_candidates(p, 1, p, NULL) FROM sim_store2 WHERE id = 7;
 SELECT crm.profile_candidates(s.p, 1, crm.profile_unit(s.p), 3) FROM sim_store2 s WHERE id IN (7, 8);
 -- posting lists built from raw weights instead of unit weights
 SELECT crm.profile_candidates('{1:1}', 1, '{5:3}', 3);
+
+-- A forced parallel plan gives the same candidates as a serial one.  Posting
+-- lists of 500 items over 2,000 customers (about 120 each); the target holds
+-- every item, so every row adds to the state.  With the leader not taking
+-- part, the workers' states go through serialization and the combine
+-- function whenever a worker starts.
+SELECT setseed(0.7);
+CREATE TABLE sim_par_rows AS
+SELECT 1 + floor(random() * 2000)::int AS c, 1 + floor(random() * 500)::int AS i,
+       1 + floor(random() * 4)::int AS w
+FROM generate_series(1, 60000);
+CREATE TABLE sim_par_profiles AS SELECT c AS id, crm.purchase_profile(i, w) AS p FROM sim_par_rows GROUP BY c;
+CREATE TABLE sim_par_post AS
+SELECT e.item, crm.purchase_profile(s.id, e.w) AS postings
+FROM sim_par_profiles s, unnest(crm.profile_items(crm.profile_unit(s.p)), crm.profile_weights(crm.profile_unit(s.p))) AS e(item, w)
+GROUP BY e.item;
+CREATE TABLE sim_par_post_jac AS
+SELECT e.item, crm.purchase_profile(s.id, crm.profile_size(s.p)) AS postings
+FROM sim_par_profiles s, unnest(crm.profile_items(s.p)) AS e(item)
+GROUP BY e.item;
+ANALYZE sim_par_post;
+ANALYZE sim_par_post_jac;
+SELECT count(*) AS posting_lists, sum(crm.profile_size(postings)) AS postings,
+       pg_relation_size('sim_par_post') / current_setting('block_size')::int > 1 AS several_pages
+FROM sim_par_post;
+SELECT crm.profile(array_agg(g), array_fill(1::real, ARRAY[500]))::text AS target FROM generate_series(1, 500) g \gset
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SET parallel_leader_participation = off;
+EXPLAIN (COSTS OFF) SELECT crm.profile_candidates(:'target', item, postings, 20) FROM sim_par_post;
+EXPLAIN (COSTS OFF) SELECT crm.profile_candidates_jaccard(:'target', item, postings, 20) FROM sim_par_post_jac;
+CREATE TEMP TABLE cand_par AS
+SELECT (SELECT crm.profile_candidates(:'target', item, postings, 20) FROM sim_par_post) AS cosine,
+       (SELECT crm.profile_candidates_jaccard(:'target', item, postings, 20) FROM sim_par_post_jac) AS jaccard;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET parallel_leader_participation;
+SET max_parallel_workers_per_gather = 0;
+CREATE TEMP TABLE cand_ser AS
+SELECT (SELECT crm.profile_candidates(:'target', item, postings, 20) FROM sim_par_post) AS cosine,
+       (SELECT crm.profile_candidates_jaccard(:'target', item, postings, 20) FROM sim_par_post_jac) AS jaccard;
+RESET max_parallel_workers_per_gather;
+-- the same candidates, at least the k asked for, and (independently) the
+-- exact top 20 by crm.profile_cosine / crm.profile_jaccard of every profile
+-- among them
+SELECT cardinality(s.cosine) >= 20 AS cosine_k, s.cosine = p.cosine AS cosine_same,
+       cardinality(s.jaccard) >= 20 AS jaccard_k, s.jaccard = p.jaccard AS jaccard_same
+FROM cand_ser s, cand_par p;
+SELECT count(*) FILTER (WHERE NOT t.id = ANY (p.cosine)) AS cosine_top20_missing
+FROM cand_par p, (SELECT id FROM sim_par_profiles ORDER BY crm.profile_cosine(p, :'target') DESC, id LIMIT 20) t;
+SELECT count(*) FILTER (WHERE NOT t.id = ANY (p.jaccard)) AS jaccard_top20_missing
+FROM cand_par p, (SELECT id FROM sim_par_profiles ORDER BY crm.profile_jaccard(p, :'target') DESC, id LIMIT 20) t;
+
+-- The memory budget of the stored-profile aggregates, per state: a profile
+-- of 100,000 items needs a state of 131,072 pairs (12 bytes each), more
+-- than 1 MB; a posting list of 100,000 customers, as many candidates
+SET crm_analytics.max_memory = '1MB';
+SELECT * FROM sim_guard($$SELECT crm.profile_size(crm.purchase_profile(g, 1)) FROM pg_catalog.generate_series(1, 100000) g$$);
+RESET crm_analytics.max_memory;
+SELECT * FROM sim_guard($$SELECT crm.profile_size(crm.purchase_profile(g, 1)) FROM pg_catalog.generate_series(1, 100000) g$$);
+CREATE TABLE sim_big_post AS
+SELECT 1 AS item, crm.purchase_profile(g, g / 100000.0) AS unit, crm.purchase_profile(g, 1 + g % 7) AS sizes
+FROM generate_series(1, 100000) g;
+SET crm_analytics.max_memory = '1MB';
+SELECT * FROM sim_guard($$SELECT crm.profile_candidates('{1:1}', item, unit, 10) FROM sim_big_post$$);
+SELECT * FROM sim_guard($$SELECT crm.profile_candidates_jaccard('{1:1}', item, sizes, 10) FROM sim_big_post$$);
+RESET crm_analytics.max_memory;
+-- cosine with the one-item target is the unit weight g / 100000: the top 10
+-- are 99991 .. 100000; Jaccard is 1 / size, largest (1) for the customers of
+-- size 1, g % 7 = 0: all floor(100000 / 7) = 14285 of them tie for the top
+SELECT * FROM sim_guard($$SELECT crm.profile_candidates('{1:1}', item, unit, 10) FROM sim_big_post$$);
+SELECT * FROM sim_guard($$SELECT cardinality(c) || ' candidates, all of size 1: ' || (SELECT bool_and(x % 7 = 0) FROM unnest(c) x) FROM (SELECT crm.profile_candidates_jaccard('{1:1}', item, sizes, 10) AS c FROM sim_big_post) s$$);

@@ -216,7 +216,8 @@ ClvFindDay(ClvSummaryState *state, int32 day, MemoryContext ctx)
 							CLV_MAX_DAYS),
 					 errhint("Group the orders by customer.")));
 		state->capacity = Min(state->capacity * 2, CLV_MAX_DAYS);
-		state->days = repalloc(state->days, state->capacity * sizeof(ClvDay));
+		state->days = CrmMemoryRealloc(state->days, state->capacity, sizeof(ClvDay),
+									   "crm.clv_summary", "The purchase days of a group");
 	}
 	d = &state->days[state->ndays];
 	d->day = day;
@@ -460,9 +461,19 @@ static ClvDay *
 ClvSortedDays(const ClvSummaryState *state, int *ndays)
 {
 	ClvSummaryState copy = *state;
+	int			i;
 
+	/*
+	 * A deep copy: merging days replaces (and frees) the numeric sums of the
+	 * merged entries, which must stay the state's own (the final function
+	 * runs again on the same state in a window aggregate).
+	 */
 	copy.days = palloc(Max(state->ndays, 1) * sizeof(ClvDay));
-	memcpy(copy.days, state->days, state->ndays * sizeof(ClvDay));
+	for (i = 0; i < state->ndays; i++)
+	{
+		copy.days[i] = state->days[i];
+		CrmNumericSumCopy(&copy.days[i].nsum, &state->days[i].nsum, CurrentMemoryContext);
+	}
 	ClvCompact(&copy, CurrentMemoryContext);
 	*ndays = copy.ndays;
 	return copy.days;

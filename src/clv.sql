@@ -30,7 +30,7 @@ COMMENT ON FUNCTION crm.clv_summary_float8_transfn(internal, timestamptz, float8
 CREATE FUNCTION crm.clv_summary_combinefn(internal, internal)
 RETURNS internal
 AS 'MODULE_PATHNAME', 'clv_summary_combinefn'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
+LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION crm.clv_summary_combinefn(internal, internal) IS
 'combine function of crm.clv_summary (merges the per-day totals of partial states)';
 

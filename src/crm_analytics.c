@@ -24,7 +24,6 @@ _PG_init(void)
 	MemoryDefineGUCs();
 	KmeansDefineGUCs();
 	BasketDefineGUCs();
-	SimilarityDefineGUCs();
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("crm_analytics");
 #else

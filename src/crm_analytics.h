@@ -35,6 +35,8 @@ typedef struct CrmNumericSum
 
 extern void CrmNumericSumInit(CrmNumericSum *sum);
 extern void CrmNumericSumAdd(CrmNumericSum *sum, Datum value, MemoryContext ctx);
+extern void CrmNumericSumCopy(CrmNumericSum *into, const CrmNumericSum *from,
+							  MemoryContext ctx);
 extern void CrmNumericSumCombine(CrmNumericSum *into, const CrmNumericSum *from,
 								 MemoryContext ctx);
 extern Numeric CrmNumericSumResult(const CrmNumericSum *sum);
@@ -129,9 +131,13 @@ extern Size CrmMemoryLimit(void);
 extern void CrmMemoryCheck(Size total, const char *fn, const char *what);
 extern void CrmMemoryCheckContext(MemoryContext ctx, Size extra, const char *fn,
 								  const char *what);
+extern void CrmMemoryNote(MemoryContext ctx, Size *unchecked, Size bytes,
+						  const char *fn, const char *what);
 extern Size CrmMemoryArraySize(Size n, Size elem, const char *fn, const char *what);
 extern void *CrmMemoryAlloc(MemoryContext ctx, Size n, Size elem, const char *fn,
 							const char *what);
+extern void *CrmMemoryAlloc0(MemoryContext ctx, Size n, Size elem, const char *fn,
+							 const char *what);
 extern void *CrmMemoryRealloc(void *ptr, Size n, Size elem, const char *fn,
 							  const char *what);
 extern void MemoryDefineGUCs(void);
@@ -172,6 +178,5 @@ CrmInitReadOnlyStringInfo(StringInfo buf, char *data, int len)
 /* GUCs of each capability, defined from _PG_init */
 extern void KmeansDefineGUCs(void);
 extern void BasketDefineGUCs(void);
-extern void SimilarityDefineGUCs(void);
 
 #endif							/* CRM_ANALYTICS_H */

@@ -1,7 +1,6 @@
 /*
  * kmeans.c
- *		Customer segmentation: k-means clustering, cluster assignment, model
- *		evaluation and z-score feature scaling.
+ *		Customer segmentation: k-means clustering and cluster assignment.
  *
  * crm.kmeans(features, k [, seed [, restarts]]) is a parallel aggregate.  Its
  * state collects the points (a flat float8 array, one row of d values per
@@ -31,13 +30,10 @@
  * The centroids are returned sorted lexicographically, so the same solution
  * always gets the same cluster numbers, whatever the seeding order.
  *
- * crm.closest_centroid assigns a point to its nearest centroid (1-based),
- * crm.kmeans_inertia sums the squared distances of points to their nearest
- * centroid, crm.kmeans_evaluate fits k = k_min..k_max on a query's points
- * and reports inertia and the simplified silhouette (Hruschka et al. 2004),
- * and crm.scaler_fit / crm.scaler_apply / crm.scaler_inverse standardise
- * features with statistics (Welford / Chan et al. parallel variance) kept
- * as a 2 x d model, like scikit-learn's StandardScaler.
+ * crm.closest_centroid assigns a point to its nearest centroid (1-based)
+ * and crm.kmeans_inertia sums the squared distances of points to their
+ * nearest centroid.  Choosing k (crm.kmeans_evaluate) is in
+ * kmeans_evaluate.c, feature scaling (crm.scaler_*) in kmeans_scaler.c.
  */
 #include "postgres.h"
 
@@ -60,50 +56,16 @@
 #include "utils/tuplestore.h"
 
 #include "crm_analytics.h"
+#include "kmeans.h"
 
-#define KMEANS_STATE_FORMAT		1
-#define SCALER_STATE_FORMAT		1
-#define KMEANS_MAX_DIM			100000	/* features per point */
-#define KMEANS_MAX_K			10000	/* clusters */
-#define KMEANS_MAX_RESTARTS		1000
-#define KMEANS_SCRATCH_PER_POINT 32 /* bytes of final-step scratch per point */
-/* largest kmeans_max_memory (kB): a state must serialize below 1 GB */
-#define KMEANS_MAX_MEMORY_KB	((int) (MaxAllocSize / 1024) - 1024)
 
 /* GUCs */
-static int	kmeans_max_memory = 131072; /* kB */
+int			kmeans_max_memory = 131072; /* kB */
 static int	kmeans_max_iterations = 300;
 static double kmeans_tolerance = 1e-4;
 
-/* xoshiro256** state: our own PRNG, so results depend only on the seed */
-typedef struct KmeansRng
-{
-	uint64		s[4];
-} KmeansRng;
 
-/* Aggregate state of crm.kmeans: the collected points or a sample of them. */
-typedef struct KmeansState
-{
-	int32		dim;			/* features per point; 0 before the first one */
-	int32		k;				/* clusters asked for */
-	int32		restarts;		/* k-means++ restarts */
-	int64		seed;			/* PRNG seed */
-	int32		maxpoints;		/* reservoir capacity; set with the first point */
-	int32		npoints;		/* points stored (= min(maxpoints, nseen)) */
-	int32		capacity;		/* points allocated */
-	int64		nseen;			/* points received */
-	KmeansRng	rng;			/* reservoir sampling decisions */
-	float8	   *points;			/* npoints x dim, row-major */
-} KmeansState;
 
-/* Aggregate state of crm.scaler_fit (Welford's running mean and M2). */
-typedef struct ScalerState
-{
-	int32		dim;
-	int64		n;
-	float8	   *mean;
-	float8	   *m2;				/* sum of squared deviations from the mean */
-} ScalerState;
 
 PG_FUNCTION_INFO_V1(kmeans_transfn);
 PG_FUNCTION_INFO_V1(kmeans_combinefn);
@@ -113,14 +75,6 @@ PG_FUNCTION_INFO_V1(kmeans_finalfn);
 PG_FUNCTION_INFO_V1(closest_centroid);
 PG_FUNCTION_INFO_V1(centroid_distance);
 PG_FUNCTION_INFO_V1(kmeans_inertia_transfn);
-PG_FUNCTION_INFO_V1(kmeans_evaluate);
-PG_FUNCTION_INFO_V1(scaler_fit_transfn);
-PG_FUNCTION_INFO_V1(scaler_fit_combinefn);
-PG_FUNCTION_INFO_V1(scaler_fit_serialfn);
-PG_FUNCTION_INFO_V1(scaler_fit_deserialfn);
-PG_FUNCTION_INFO_V1(scaler_fit_finalfn);
-PG_FUNCTION_INFO_V1(scaler_apply);
-PG_FUNCTION_INFO_V1(scaler_inverse);
 
 /* Define the crm_analytics.kmeans_* settings. */
 void
@@ -210,7 +164,7 @@ KmeansRngBelow(KmeansRng *rng, uint64 n)
  * Check a features array: one dimension, no NULL, finite values.  Returns
  * its length and values.  what names the argument in messages.
  */
-static int
+int
 KmeansCheckPoint(ArrayType *arr, const char *what, const float8 **values)
 {
 	int			d;
@@ -240,12 +194,20 @@ KmeansCheckPoint(ArrayType *arr, const char *what, const float8 **values)
 				 errdetail("Got %d elements; at most %d are supported.", d, KMEANS_MAX_DIM)));
 	v = (const float8 *) ARR_DATA_PTR(arr);
 	for (i = 0; i < d; i++)
+	{
 		if (unlikely(isnan(v[i]) || isinf(v[i])))
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
 					 errmsg("%s must contain only finite values", what),
 					 errdetail("Element %d is %g.", i + 1, v[i]),
 					 errhint("Filter out or replace NaN and infinite values.")));
+		if (unlikely(fabs(v[i]) > KMEANS_MAX_ABS))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("%s must contain values between -1e100 and 1e100", what),
+					 errdetail("Element %d is %g.", i + 1, v[i]),
+					 errhint("Scale the feature down first: squared distances and variances of larger values overflow float8.")));
+	}
 	*values = v;
 	return d;
 }
@@ -354,7 +316,7 @@ KmeansCentroidsArg(FunctionCallInfo fcinfo, int argno, int d, const float8 **val
 	return cache->k;
 }
 
-static inline void
+void
 KmeansCheckK(int32 k)
 {
 	if (k < 1 || k > KMEANS_MAX_K)
@@ -364,7 +326,7 @@ KmeansCheckK(int32 k)
 				 errdetail("Got %d.", k)));
 }
 
-static inline void
+void
 KmeansCheckRestarts(int32 restarts)
 {
 	if (restarts < 1 || restarts > KMEANS_MAX_RESTARTS)
@@ -375,7 +337,7 @@ KmeansCheckRestarts(int32 restarts)
 				 errhint("10 restarts is usual.")));
 }
 
-static void
+void
 KmeansDimMismatch(int expected, int got)
 {
 	ereport(ERROR,
@@ -441,7 +403,7 @@ KmeansNearest(const double *x, const double *centers, int k, int d, double *dist
 
 /* ---------- the state ---------- */
 
-static KmeansState *
+KmeansState *
 KmeansStateCreate(MemoryContext aggctx, int32 k, int64 seed, int32 restarts)
 {
 	KmeansState *state = MemoryContextAllocZero(aggctx, sizeof(KmeansState));
@@ -453,19 +415,30 @@ KmeansStateCreate(MemoryContext aggctx, int32 k, int64 seed, int32 restarts)
 	return state;
 }
 
-/* Points of d features that fit in crm_analytics.kmeans_max_memory. */
+/* The bound of the points held, in kB: the smaller of the two settings. */
+int
+KmeansMemoryKb(void)
+{
+	return Min(kmeans_max_memory, crm_max_memory_kb);
+}
+
+/*
+ * Points of d features that fit in crm_analytics.kmeans_max_memory and in the
+ * budget crm_analytics.max_memory.
+ */
 static int32
 KmeansMaxPoints(int d)
 {
-	double		bytes = (double) kmeans_max_memory * 1024.0;
+	double		bytes = (double) KmeansMemoryKb() * 1024.0;
 	double		per = (double) d * sizeof(float8) + KMEANS_SCRATCH_PER_POINT;
 	double		n = floor(bytes / per);
 
 	if (n < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("a point of %d features does not fit in crm_analytics.kmeans_max_memory", d),
-				 errhint("Raise crm_analytics.kmeans_max_memory (now %d kB).", kmeans_max_memory)));
+				 errmsg("a point of %d features does not fit in crm_analytics.kmeans_max_memory and crm_analytics.max_memory", d),
+				 errhint("Raise crm_analytics.kmeans_max_memory (now %d kB) or crm_analytics.max_memory (now %d kB).",
+						 kmeans_max_memory, crm_max_memory_kb)));
 	return (int32) Min(n, (double) (PG_INT32_MAX / 2));
 }
 
@@ -491,7 +464,7 @@ KmeansGrow(KmeansState *state, MemoryContext ctx, int32 need)
 }
 
 /* Fix the dimension with the first point. */
-static void
+void
 KmeansSetDim(KmeansState *state, int d)
 {
 	state->dim = d;
@@ -499,7 +472,7 @@ KmeansSetDim(KmeansState *state, int d)
 }
 
 /* Add one point (algorithm R once the reservoir is full). */
-static inline void
+void
 KmeansAddPoint(KmeansState *state, MemoryContext ctx, const float8 *x)
 {
 	float8	   *slot;
@@ -824,34 +797,9 @@ kmeans_deserialfn(PG_FUNCTION_ARGS)
 
 /* ---------- clustering ---------- */
 
-/* Scratch and results of one clustering problem. */
-typedef struct KmeansRun
-{
-	const double *x;			/* n x d points (not modified) */
-	int			n;
-	int			d;
-	int			k;
-	int			max_iter;
-	double		tol;			/* absolute: kmeans_tolerance * mean variance */
-	KmeansRng	rng;
-	/* scratch */
-	double	   *centers;		/* k x d */
-	double	   *newcenters;		/* k x d (sums, then means) */
-	double	   *counts;			/* k */
-	double	   *moves;			/* k: how far each centre moved */
-	double	   *half;			/* k: half the distance to the nearest other centre */
-	int		   *labels;			/* n */
-	double	   *buf1;			/* n: k-means++ D^2, then Hamerly upper bounds */
-	double	   *buf2;			/* n: k-means++ cumulative sums, then lower bounds */
-	double	   *buf3;			/* n: k-means++ candidate D^2 */
-	/* best solution */
-	double	   *best;			/* k x d */
-	double		best_inertia;
-	int			best_iter;
-} KmeansRun;
 
 /* Allocate the scratch of a run (in the current memory context). */
-static void
+void
 KmeansRunInit(KmeansRun *run, const double *x, int n, int d, int k, uint64 seed)
 {
 	Size		kd = mul_size((Size) k, (Size) d);
@@ -882,8 +830,8 @@ KmeansRunInit(KmeansRun *run, const double *x, int n, int d, int k, uint64 seed)
 }
 
 /*
- * Check that the data can be clustered in float8 (no squared distance sum
- * overflows) and set the tolerance from the mean feature variance.
+ * Set the tolerance from the mean feature variance.  (Points are bounded by
+ * KMEANS_MAX_ABS, so no squared distance sum overflows float8.)
  */
 static void
 KmeansPrepare(KmeansRun *run)
@@ -891,7 +839,6 @@ KmeansPrepare(KmeansRun *run)
 	int			n = run->n,
 				d = run->d;
 	double	   *mean = palloc0(d * sizeof(double));
-	double		maxabs = 0;
 	double		var = 0;
 	int			i,
 				j;
@@ -901,20 +848,10 @@ KmeansPrepare(KmeansRun *run)
 		const double *xi = run->x + (size_t) i * d;
 
 		for (j = 0; j < d; j++)
-		{
 			mean[j] += xi[j];
-			if (fabs(xi[j]) > maxabs)
-				maxabs = fabs(xi[j]);
-		}
 		if ((i & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
-	if (isinf(4.0 * maxabs * maxabs * (double) d * (double) n))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("features are too large for k-means in float8"),
-				 errdetail("The largest absolute value is %g; sums of squared distances would overflow.", maxabs),
-				 errhint("Scale the features, for example with crm.scaler_apply.")));
 	for (j = 0; j < d; j++)
 		mean[j] /= n;
 	for (i = 0; i < n; i++)
@@ -1036,7 +973,7 @@ KmeansPlusPlus(KmeansRun *run)
 }
 
 /* Exact nearest and second nearest centre of a point (squared distances). */
-static inline int
+int
 KmeansNearestTwo(const double *x, const double *centers, int k, int d,
 				 double *d1, double *d2)
 {
@@ -1296,7 +1233,7 @@ KmeansCmpRows(const void *a, const void *b, void *arg)
  * Cluster the points: `restarts` runs of k-means++ and Lloyd from one PRNG
  * seeded with seed; the best centres (sorted) end in run->best.
  */
-static void
+void
 KmeansFit(KmeansRun *run, int restarts)
 {
 	int			r;
@@ -1343,7 +1280,7 @@ KmeansFit(KmeansRun *run, int restarts)
 }
 
 /* A k x d float8 array (lower bounds 1) of row-major values. */
-static ArrayType *
+ArrayType *
 KmeansMatrix(const double *values, int rows, int cols)
 {
 	Datum	   *elems = palloc(mul_size((Size) rows * cols, sizeof(Datum)));
@@ -1376,9 +1313,9 @@ kmeans_finalfn(PG_FUNCTION_ARGS)
 		ereport(NOTICE,
 				(errmsg("crm.kmeans clustered a uniform random sample of %d of " INT64_FORMAT " points",
 						state->npoints, state->nseen),
-				 errdetail("The points held by an aggregate state are bounded by crm_analytics.kmeans_max_memory (%d kB).",
-						   kmeans_max_memory),
-				 errhint("Raise crm_analytics.kmeans_max_memory to cluster every point.")));
+				 errdetail("The points held by an aggregate state are bounded by crm_analytics.kmeans_max_memory (%d kB) and crm_analytics.max_memory (%d kB).",
+						   kmeans_max_memory, crm_max_memory_kb),
+				 errhint("Raise crm_analytics.kmeans_max_memory or crm_analytics.max_memory, whichever is smaller, to cluster every point.")));
 
 	/* the state is only read: the final function can run again */
 	ctx = AllocSetContextCreate(CurrentMemoryContext, "crm.kmeans", ALLOCSET_DEFAULT_SIZES);
@@ -1454,415 +1391,4 @@ kmeans_inertia_transfn(PG_FUNCTION_ARGS)
 	k = KmeansCentroidsArg(fcinfo, 2, d, &c);
 	(void) KmeansNearest(x, c, k, d, &dist);
 	PG_RETURN_FLOAT8(sum + dist);
-}
-
-/* ---------- choosing k ---------- */
-
-/* Mean simplified silhouette: (b - a) / max(a, b) with a, b the two nearest centroid distances. */
-static double
-KmeansSimplifiedSilhouette(const double *x, int n, int d, const double *centers, int k)
-{
-	double		sum = 0;
-	int			i;
-
-	for (i = 0; i < n; i++)
-	{
-		double		d1,
-					d2,
-					a,
-					b;
-
-		(void) KmeansNearestTwo(x + (size_t) i * d, centers, k, d, &d1, &d2);
-		a = sqrt(d1);
-		b = sqrt(d2);
-		if (b > 0)
-			sum += (b - a) / b;
-		if ((i & 0xFFFF) == 0)
-			CHECK_FOR_INTERRUPTS();
-	}
-	return sum / n;
-}
-
-/* What crm.kmeans_evaluate's row callback needs. */
-typedef struct KmeansEvaluateReader
-{
-	KmeansState *state;
-	MemoryContext ctx;
-} KmeansEvaluateReader;
-
-/* One row of crm.kmeans_evaluate's query: a point (NULL rows are skipped). */
-static void
-KmeansEvaluateRow(TupleTableSlot *slot, void *arg)
-{
-	KmeansEvaluateReader *r = (KmeansEvaluateReader *) arg;
-	KmeansState *state = r->state;
-	const float8 *x;
-	int			d;
-
-	if (slot->tts_isnull[0])
-		return;
-	d = KmeansCheckPoint(DatumGetArrayTypeP(slot->tts_values[0]), "features", &x);
-	if (state->dim == 0)
-		KmeansSetDim(state, d);
-	else if (state->dim != d)
-		KmeansDimMismatch(state->dim, d);
-	KmeansAddPoint(state, r->ctx, x);
-}
-
-/*
- * crm.kmeans_evaluate(query, k_min, k_max, seed, restarts): fits k-means for
- * each k of the range on the points of a query returning one float8[]
- * column; one row per k with inertia, simplified silhouette and centroids.
- */
-Datum
-kmeans_evaluate(PG_FUNCTION_ARGS)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	char	   *query;
-	int32		k_min,
-				k_max,
-				restarts;
-	int64		seed;
-	int			i;
-	MemoryContext ctx,
-				rowctx,
-				old;
-	CrmQuery	q;
-	KmeansEvaluateReader reader;
-	KmeansState *state;
-	int32		k;
-
-	for (i = 0; i < 5; i++)
-		if (PG_ARGISNULL(i))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("arguments of crm.kmeans_evaluate must not be NULL")));
-	query = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	k_min = PG_GETARG_INT32(1);
-	k_max = PG_GETARG_INT32(2);
-	seed = PG_GETARG_INT64(3);
-	restarts = PG_GETARG_INT32(4);
-	KmeansCheckK(k_min);
-	KmeansCheckK(k_max);
-	KmeansCheckRestarts(restarts);
-	if (k_min > k_max)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("k_min must not be larger than k_max"),
-				 errdetail("Got k_min %d and k_max %d.", k_min, k_max)));
-
-	InitMaterializedSRF(fcinfo, 0);
-	ctx = AllocSetContextCreate(CurrentMemoryContext, "crm.kmeans_evaluate", ALLOCSET_DEFAULT_SIZES);
-	rowctx = AllocSetContextCreate(ctx, "crm.kmeans_evaluate fits", ALLOCSET_DEFAULT_SIZES);
-	state = KmeansStateCreate(ctx, k_max, seed, restarts);
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	CrmQueryOpen(&q, query, 1, 1, "crm.kmeans_evaluate", "(features float8[])");
-	{
-		Oid			types[1] = {FLOAT8ARRAYOID};
-
-		CrmCheckColumnType(q.desc, 1, "crm.kmeans_evaluate", "features", types, 1, "float8[]");
-	}
-	reader.state = state;
-	reader.ctx = ctx;
-	(void) CrmQueryForEachRow(&q, KmeansEvaluateRow, &reader);
-	CrmQueryClose(&q);
-	SPI_finish();
-
-	if (state->nseen > state->npoints)
-		ereport(NOTICE,
-				(errmsg("crm.kmeans_evaluate clustered a uniform random sample of %d of " INT64_FORMAT " points",
-						state->npoints, state->nseen),
-				 errdetail("The points held are bounded by crm_analytics.kmeans_max_memory (%d kB).",
-						   kmeans_max_memory)));
-
-	for (k = k_min; k <= k_max && state->npoints > 0; k++)
-	{
-		KmeansRun	run;
-		Datum		values[4];
-		bool		nulls[4] = {false};
-
-		CHECK_FOR_INTERRUPTS();
-		old = MemoryContextSwitchTo(rowctx);
-		KmeansRunInit(&run, state->points, state->npoints, state->dim, k, (uint64) state->seed);
-		KmeansFit(&run, restarts);
-		values[0] = Int32GetDatum(k);
-		values[1] = Float8GetDatum(run.best_inertia);
-		if (k == 1)
-			nulls[2] = true;
-		else
-			values[2] = Float8GetDatum(KmeansSimplifiedSilhouette(run.x, run.n, run.d, run.best, k));
-		values[3] = PointerGetDatum(KmeansMatrix(run.best, k, state->dim));
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-		MemoryContextSwitchTo(old);
-		MemoryContextReset(rowctx);
-	}
-	MemoryContextDelete(ctx);
-	return (Datum) 0;
-}
-
-/* ---------- z-score scaling ---------- */
-
-static ScalerState *
-ScalerStateCreate(MemoryContext ctx, int d)
-{
-	ScalerState *s = MemoryContextAllocZero(ctx, sizeof(ScalerState));
-
-	s->dim = d;
-	if (d > 0)
-	{
-		s->mean = MemoryContextAllocZero(ctx, d * sizeof(float8));
-		s->m2 = MemoryContextAllocZero(ctx, d * sizeof(float8));
-	}
-	return s;
-}
-
-/* Transition function of crm.scaler_fit: Welford's update. */
-Datum
-scaler_fit_transfn(PG_FUNCTION_ARGS)
-{
-	MemoryContext aggctx = CrmAggContext(fcinfo, "scaler_fit_transfn");
-	ScalerState *s = PG_ARGISNULL(0) ? NULL : (ScalerState *) PG_GETARG_POINTER(0);
-	const float8 *x;
-	int			d,
-				j;
-
-	if (PG_ARGISNULL(1))
-	{
-		if (s == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(s);
-	}
-	d = KmeansCheckPoint(PG_GETARG_ARRAYTYPE_P(1), "features", &x);
-	if (s == NULL)
-		s = ScalerStateCreate(aggctx, d);
-	else if (s->dim != d)
-		KmeansDimMismatch(s->dim, d);
-	s->n++;
-	for (j = 0; j < d; j++)
-	{
-		double		delta = x[j] - s->mean[j];
-
-		s->mean[j] += delta / s->n;
-		s->m2[j] += delta * (x[j] - s->mean[j]);
-	}
-	PG_RETURN_POINTER(s);
-}
-
-/* Merge two partial states (Chan et al.'s pairwise update). */
-Datum
-scaler_fit_combinefn(PG_FUNCTION_ARGS)
-{
-	MemoryContext aggctx = CrmAggContext(fcinfo, "scaler_fit_combinefn");
-	ScalerState *s1 = PG_ARGISNULL(0) ? NULL : (ScalerState *) PG_GETARG_POINTER(0);
-	ScalerState *s2 = PG_ARGISNULL(1) ? NULL : (ScalerState *) PG_GETARG_POINTER(1);
-	int			j;
-	double		n;
-
-	if (s2 == NULL)
-	{
-		if (s1 == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(s1);
-	}
-	if (s1 == NULL)
-	{
-		s1 = ScalerStateCreate(aggctx, s2->dim);
-		s1->n = s2->n;
-		memcpy(s1->mean, s2->mean, s2->dim * sizeof(float8));
-		memcpy(s1->m2, s2->m2, s2->dim * sizeof(float8));
-		PG_RETURN_POINTER(s1);
-	}
-	if (s1->dim != s2->dim)
-		KmeansDimMismatch(s1->dim, s2->dim);
-	n = (double) s1->n + s2->n;
-	for (j = 0; j < s1->dim; j++)
-	{
-		double		delta = s2->mean[j] - s1->mean[j];
-
-		s1->mean[j] += delta * s2->n / n;
-		s1->m2[j] += s2->m2[j] + delta * delta * ((double) s1->n * s2->n / n);
-	}
-	s1->n += s2->n;
-	PG_RETURN_POINTER(s1);
-}
-
-/* Serialize a crm.scaler_fit state. */
-Datum
-scaler_fit_serialfn(PG_FUNCTION_ARGS)
-{
-	ScalerState *s = (ScalerState *) PG_GETARG_POINTER(0);
-	StringInfoData buf;
-	int			j;
-
-	(void) CrmAggContext(fcinfo, "scaler_fit_serialfn");
-	pq_begintypsend(&buf);
-	pq_sendbyte(&buf, SCALER_STATE_FORMAT);
-	pq_sendint32(&buf, s->dim);
-	pq_sendint64(&buf, s->n);
-	for (j = 0; j < s->dim; j++)
-	{
-		pq_sendfloat8(&buf, s->mean[j]);
-		pq_sendfloat8(&buf, s->m2[j]);
-	}
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
-}
-
-/* Rebuild a crm.scaler_fit state, validating every field. */
-Datum
-scaler_fit_deserialfn(PG_FUNCTION_ARGS)
-{
-	MemoryContext aggctx = CrmAggContext(fcinfo, "scaler_fit_deserialfn");
-	bytea	   *sstate = PG_GETARG_BYTEA_PP(0);
-	StringInfoData buf;
-	ScalerState *s;
-	int			format,
-				dim,
-				j;
-	int64		n;
-
-	CrmInitReadOnlyStringInfo(&buf, VARDATA_ANY(sstate), VARSIZE_ANY_EXHDR(sstate));
-	format = pq_getmsgbyte(&buf);
-	if (format != SCALER_STATE_FORMAT)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("unsupported crm.scaler_fit state format %d", format)));
-	dim = pq_getmsgint(&buf, 4);
-	n = pq_getmsgint64(&buf);
-	if (dim < 1 || dim > KMEANS_MAX_DIM || n < 1 ||
-		(Size) (buf.len - buf.cursor) != (Size) dim * 2 * sizeof(float8))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid crm.scaler_fit state")));
-	s = ScalerStateCreate(aggctx, dim);
-	s->n = n;
-	for (j = 0; j < dim; j++)
-	{
-		s->mean[j] = pq_getmsgfloat8(&buf);
-		s->m2[j] = pq_getmsgfloat8(&buf);
-		if (isnan(s->mean[j]) || isinf(s->mean[j]) || isnan(s->m2[j]) || s->m2[j] < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("invalid crm.scaler_fit state")));
-	}
-	pq_getmsgend(&buf);
-	PG_RETURN_POINTER(s);
-}
-
-/* Final function of crm.scaler_fit: the 2 x d model (means; population standard deviations, 1 when 0). */
-Datum
-scaler_fit_finalfn(PG_FUNCTION_ARGS)
-{
-	ScalerState *s;
-	double	   *m;
-	int			j;
-
-	(void) CrmAggContext(fcinfo, "scaler_fit_finalfn");
-	s = PG_ARGISNULL(0) ? NULL : (ScalerState *) PG_GETARG_POINTER(0);
-	if (s == NULL || s->n == 0)
-		PG_RETURN_NULL();
-	m = palloc(2 * s->dim * sizeof(double));
-	for (j = 0; j < s->dim; j++)
-	{
-		double		sd = sqrt(s->m2[j] / s->n);
-
-		m[j] = s->mean[j];
-		m[s->dim + j] = (sd > 0 && !isinf(sd)) ? sd : 1.0;
-	}
-	PG_RETURN_ARRAYTYPE_P(KmeansMatrix(m, 2, s->dim));
-}
-
-/*
- * Check a scaler model (2 x d: means, then positive scales) and the values
- * to transform: a 1-D array of d or a 2-D array of rows of d.
- */
-static void
-ScalerCheck(ArrayType *x, ArrayType *model, const float8 **xv, int *nvalues,
-			const float8 **mv, int *d)
-{
-	int			i;
-
-	if (ARR_NDIM(model) != 2 || ARR_DIMS(model)[0] != 2 || array_contains_nulls(model))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("model must be a 2 x d float8 array without NULL elements"),
-				 errhint("Pass the result of crm.scaler_fit: means in row 1, scales in row 2.")));
-	*d = ARR_DIMS(model)[1];
-	*mv = (const float8 *) ARR_DATA_PTR(model);
-	for (i = 0; i < *d; i++)
-		if (!isfinite((*mv)[i]) || !isfinite((*mv)[*d + i]) || !((*mv)[*d + i] > 0))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("model must have finite means and positive finite scales"),
-					 errdetail("Column %d has mean %g and scale %g.", i + 1, (*mv)[i], (*mv)[*d + i])));
-	if (ARR_NDIM(x) == 1)
-	{
-		int			len = KmeansCheckPoint(x, "features", xv);
-
-		if (len != *d)
-			ereport(ERROR,
-					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-					 errmsg("features and model have different numbers of features"),
-					 errdetail("The features have %d elements and the model has %d columns.", len, *d)));
-		*nvalues = len;
-		return;
-	}
-	if (ARR_NDIM(x) != 2 || ARR_DIMS(x)[1] != *d)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("features must be a one-dimensional array of %d elements or a two-dimensional array of %d columns",
-						*d, *d)));
-	if (array_contains_nulls(x))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("features must not contain NULL elements")));
-	*xv = (const float8 *) ARR_DATA_PTR(x);
-	*nvalues = ARR_DIMS(x)[0] * *d;
-	for (i = 0; i < *nvalues; i++)
-		if (!isfinite((*xv)[i]))
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("features must contain only finite values")));
-}
-
-/* Shared body of scaler_apply (forward) and scaler_inverse. */
-static ArrayType *
-ScalerTransform(ArrayType *x, ArrayType *model, bool forward)
-{
-	const float8 *xv,
-			   *mv;
-	int			nvalues,
-				d,
-				i;
-	ArrayType  *result;
-	float8	   *out;
-
-	ScalerCheck(x, model, &xv, &nvalues, &mv, &d);
-	result = (ArrayType *) palloc(VARSIZE(x));
-	memcpy(result, x, VARSIZE(x));
-	out = (float8 *) ARR_DATA_PTR(result);
-	for (i = 0; i < nvalues; i++)
-	{
-		int			j = i % d;
-
-		out[i] = forward ? (xv[i] - mv[j]) / mv[d + j] : xv[i] * mv[d + j] + mv[j];
-		if (unlikely(isinf(out[i])))
-			float_overflow_error();
-	}
-	return result;
-}
-
-/* crm.scaler_apply(features, model): (x - mean) / scale, per feature. */
-Datum
-scaler_apply(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_ARRAYTYPE_P(ScalerTransform(PG_GETARG_ARRAYTYPE_P(0), PG_GETARG_ARRAYTYPE_P(1), true));
-}
-
-/* crm.scaler_inverse(features, model): x * scale + mean, per feature (e.g. centroids back to units). */
-Datum
-scaler_inverse(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_ARRAYTYPE_P(ScalerTransform(PG_GETARG_ARRAYTYPE_P(0), PG_GETARG_ARRAYTYPE_P(1), false));
 }

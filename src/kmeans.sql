@@ -51,10 +51,13 @@ LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION crm.kmeans_finalfn(internal) IS
 'final function of crm.kmeans: k-means++ seeding, Lloyd iterations (Hamerly bounds), best of the restarts';
 
+-- SSPACE: a state holds the points of its group, up to the default of
+-- crm_analytics.kmeans_max_memory (128 MB): the planner must not expect many
+-- of them to fit a hash table.
 CREATE AGGREGATE crm.kmeans(features float8[], k integer) (
 	SFUNC = crm.kmeans_transfn,
 	STYPE = internal,
-	SSPACE = 65536,
+	SSPACE = 134217728,
 	FINALFUNC = crm.kmeans_finalfn,
 	COMBINEFUNC = crm.kmeans_combinefn,
 	SERIALFUNC = crm.kmeans_serialfn,
@@ -67,7 +70,7 @@ COMMENT ON AGGREGATE crm.kmeans(float8[], integer) IS
 CREATE AGGREGATE crm.kmeans(features float8[], k integer, seed bigint) (
 	SFUNC = crm.kmeans_transfn,
 	STYPE = internal,
-	SSPACE = 65536,
+	SSPACE = 134217728,
 	FINALFUNC = crm.kmeans_finalfn,
 	COMBINEFUNC = crm.kmeans_combinefn,
 	SERIALFUNC = crm.kmeans_serialfn,
@@ -80,7 +83,7 @@ COMMENT ON AGGREGATE crm.kmeans(float8[], integer, bigint) IS
 CREATE AGGREGATE crm.kmeans(features float8[], k integer, seed bigint, restarts integer) (
 	SFUNC = crm.kmeans_transfn,
 	STYPE = internal,
-	SSPACE = 65536,
+	SSPACE = 134217728,
 	FINALFUNC = crm.kmeans_finalfn,
 	COMBINEFUNC = crm.kmeans_combinefn,
 	SERIALFUNC = crm.kmeans_serialfn,
@@ -124,7 +127,7 @@ CREATE FUNCTION crm.kmeans_centroids(centroids float8[])
 RETURNS TABLE (cluster integer, centroid float8[])
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
-	SELECT (i - pg_catalog.array_lower(centroids, 1) + 1)::integer,
+	SELECT (i OPERATOR(pg_catalog.-) pg_catalog.array_lower(centroids, 1) OPERATOR(pg_catalog.+) 1)::pg_catalog.int4,
 		   ARRAY(SELECT centroids[i][j] FROM pg_catalog.generate_subscripts(centroids, 2) AS j ORDER BY j)
 	FROM pg_catalog.generate_subscripts(centroids, 1) AS i
 	ORDER BY i

@@ -19,6 +19,9 @@
 
 #include "crm_analytics.h"
 
+/* bytes CrmMemoryNote lets pass between two checks of a context */
+#define CRM_MEMORY_NOTE_BYTES	(64 * 1024)
+
 /* crm_analytics.max_memory, in kB */
 int			crm_max_memory_kb = 1024 * 1024;
 
@@ -79,6 +82,26 @@ CrmMemoryCheckContext(MemoryContext ctx, Size extra, const char *fn, const char 
 		CrmMemoryExceeded((double) used + (double) extra, fn, what);
 }
 
+/*
+ * Account for bytes about to be allocated in ctx by code that does not go
+ * through the functions below (one copy of a key or text per new entry):
+ * *unchecked sums them, and once they reach CRM_MEMORY_NOTE_BYTES the
+ * context is checked with the new bytes, so that many small copies cost one
+ * walk of the context tree per 64 kB and a large copy is checked before it
+ * is made.  Reset *unchecked to 0 when starting.
+ */
+void
+CrmMemoryNote(MemoryContext ctx, Size *unchecked, Size bytes, const char *fn,
+			  const char *what)
+{
+	*unchecked += bytes;
+	if (*unchecked >= CRM_MEMORY_NOTE_BYTES)
+	{
+		CrmMemoryCheckContext(ctx, bytes, fn, what);
+		*unchecked = 0;
+	}
+}
+
 /* n * elem bytes, checked for overflow and against the budget. */
 Size
 CrmMemoryArraySize(Size n, Size elem, const char *fn, const char *what)
@@ -96,6 +119,15 @@ CrmMemoryAlloc(MemoryContext ctx, Size n, Size elem, const char *fn, const char 
 	Size		bytes = CrmMemoryArraySize(Max(n, 1), elem, fn, what);
 
 	return MemoryContextAllocHuge(ctx, bytes);
+}
+
+/* As CrmMemoryAlloc, zeroed. */
+void *
+CrmMemoryAlloc0(MemoryContext ctx, Size n, Size elem, const char *fn, const char *what)
+{
+	Size		bytes = CrmMemoryArraySize(Max(n, 1), elem, fn, what);
+
+	return MemoryContextAllocExtended(ctx, bytes, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 }
 
 /* ptr grown (or shrunk) to n elements of elem bytes, within the budget. */

@@ -154,7 +154,19 @@ CrmNumericSumAdd(CrmNumericSum *sum, Datum value, MemoryContext ctx)
 	CrmNumericSumAddSlow(sum, (Numeric) v, ctx);
 }
 
-/* Merge another sum into this one. */
+/* A copy of a sum owning its own numeric (allocated in ctx). */
+void
+CrmNumericSumCopy(CrmNumericSum *into, const CrmNumericSum *from, MemoryContext ctx)
+{
+	*into = *from;
+	if (from->slow != NULL)
+	{
+		into->slow = (Numeric) MemoryContextAlloc(ctx, VARSIZE(from->slow));
+		memcpy(into->slow, from->slow, VARSIZE(from->slow));
+	}
+}
+
+/* Merge another sum into this one (into's own numeric is replaced and freed). */
 void
 CrmNumericSumCombine(CrmNumericSum *into, const CrmNumericSum *from, MemoryContext ctx)
 {

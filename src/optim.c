@@ -4,7 +4,9 @@
  *		likelihood: BFGS (Nocedal & Wright, Numerical Optimization, 2nd ed.,
  *		algorithm 6.1) with a backtracking Armijo line search, and the
  *		Nelder-Mead simplex method (Nelder & Mead 1965, with the usual
- *		reflection 1, expansion 2, contraction 1/2 and shrink 1/2 steps).
+ *		reflection 1, expansion 2, contraction 1/2 and shrink 1/2 steps), and
+ *		a projected BFGS for parameters in a box (Holt-Winters' smoothing
+ *		parameters in [0, 1], as R minimises them with L-BFGS-B).
  *
  * The models optimise over the logarithms of their positive parameters, so
  * the search is unconstrained.  BFGS uses the analytic gradient when the
@@ -17,7 +19,7 @@
 
 #include "miscadmin.h"
 
-#include "clv.h"
+#include "numerics.h"
 
 /* Largest move of any coordinate in one line search (log-parameter units). */
 #define CRM_BFGS_MAX_STEP		5.0
@@ -74,6 +76,34 @@ CrmEval(CrmObjective fn, void *arg, int n, const double *x, double *grad,
 	return f;
 }
 
+/*
+ * BFGS update of the inverse Hessian approximation H with the step s and the
+ * change of gradient y (s'y = sy > 0):
+ * H+ = (I - rho s y') H (I - rho y s') + rho s s', rho = 1 / sy.
+ */
+static void
+CrmBfgsUpdate(double H[CRM_OPTIM_MAX_PARAMS][CRM_OPTIM_MAX_PARAMS], int n,
+			  const double *s, const double *y, double sy)
+{
+	double		Hy[CRM_OPTIM_MAX_PARAMS];
+	double		rho = 1.0 / sy,
+				yHy = 0.0;
+	int			i,
+				j;
+
+	for (i = 0; i < n; i++)
+	{
+		Hy[i] = 0.0;
+		for (j = 0; j < n; j++)
+			Hy[i] += H[i][j] * y[j];
+		yHy += y[i] * Hy[i];
+	}
+	for (i = 0; i < n; i++)
+		for (j = 0; j < n; j++)
+			H[i][j] += rho * ((1.0 + rho * yHy) * s[i] * s[j] -
+							  Hy[i] * s[j] - s[i] * Hy[j]);
+}
+
 /* BFGS minimisation; see clv.h. */
 CrmOptimResult
 CrmBfgsMinimize(CrmObjective fn, void *arg, int n, double *x,
@@ -86,8 +116,7 @@ CrmBfgsMinimize(CrmObjective fn, void *arg, int n, double *x,
 				p[CRM_OPTIM_MAX_PARAMS],
 				xn[CRM_OPTIM_MAX_PARAMS],
 				s[CRM_OPTIM_MAX_PARAMS],
-				y[CRM_OPTIM_MAX_PARAMS],
-				Hy[CRM_OPTIM_MAX_PARAMS];
+				y[CRM_OPTIM_MAX_PARAMS];
 	double		f;
 	int			i,
 				j,
@@ -110,8 +139,7 @@ CrmBfgsMinimize(CrmObjective fn, void *arg, int n, double *x,
 					pmax = 0.0,
 					step = 1.0,
 					fn_new = NAN,
-					sy = 0.0,
-					yHy = 0.0;
+					sy = 0.0;
 		int			k;
 
 		CHECK_FOR_INTERRUPTS();
@@ -186,22 +214,7 @@ CrmBfgsMinimize(CrmObjective fn, void *arg, int n, double *x,
 		}
 
 		if (sy > 1e-12)
-		{
-			/* H+ = (I - rho s y') H (I - rho y s') + rho s s' */
-			double		rho = 1.0 / sy;
-
-			for (i = 0; i < n; i++)
-			{
-				Hy[i] = 0.0;
-				for (j = 0; j < n; j++)
-					Hy[i] += H[i][j] * y[j];
-				yHy += y[i] * Hy[i];
-			}
-			for (i = 0; i < n; i++)
-				for (j = 0; j < n; j++)
-					H[i][j] += rho * ((1.0 + rho * yHy) * s[i] * s[j] -
-									  Hy[i] * s[j] - s[i] * Hy[j]);
-		}
+			CrmBfgsUpdate(H, n, s, y, sy);
 	}
 	res.iterations = iter;
 	res.f = f;
@@ -510,6 +523,214 @@ CrmNewtonMinimize(CrmObjectiveHess fn, void *arg, int n, double *x,
 			res.converged = gmax < 100 * gtol && newton_small;
 			break;
 		}
+	}
+	res.iterations = iter;
+	res.f = f;
+	return res;
+}
+
+/*
+ * Box-constrained minimisation: projected BFGS (Bertsekas 1982, "Projected
+ * Newton methods for optimization problems with simple constraints", SIAM J.
+ * Control Optim. 20(2)), the method behind L-BFGS-B's use in R's optim() for
+ * small problems.  Coordinates at a bound whose gradient points out of the
+ * box are held there (the active set); the quasi-Newton step moves the
+ * others, and the line search follows the projection of the step onto the
+ * box (Armijo condition along the projection arc).  The inverse Hessian
+ * approximation restarts whenever the active set changes.  Without an
+ * analytic gradient, central differences are used inside the box and
+ * one-sided ones at a bound.
+ */
+
+/* Clip x into [lower, upper]. */
+static inline void
+CrmProject(double *x, int n, const double *lower, const double *upper)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+		x[i] = Min(Max(x[i], lower[i]), upper[i]);
+}
+
+/* Objective and gradient inside a box, by differences that stay in the box. */
+static double
+CrmBoxEval(CrmObjective fn, void *arg, int n, const double *x, double *grad,
+		   const double *lower, const double *upper, bool has_gradient, int *evals)
+{
+	double		f;
+	double		xt[CRM_OPTIM_MAX_PARAMS];
+	int			i;
+
+	(*evals)++;
+	if (has_gradient)
+		return fn(x, grad, arg);
+	f = fn(x, NULL, arg);
+	if (!isfinite(f))
+		return f;
+	memcpy(xt, x, n * sizeof(double));
+	for (i = 0; i < n; i++)
+	{
+		double		h = CRM_NUMGRAD_STEP * Max(1.0, fabs(x[i]));
+		double		up = Min(x[i] + h, upper[i]);
+		double		down = Max(x[i] - h, lower[i]);
+		double		fp,
+					fm;
+
+		if (up <= down)
+		{
+			grad[i] = 0.0;
+			continue;
+		}
+		xt[i] = up;
+		fp = (up == x[i]) ? f : fn(xt, NULL, arg);
+		xt[i] = down;
+		fm = (down == x[i]) ? f : fn(xt, NULL, arg);
+		xt[i] = x[i];
+		*evals += 2;
+		if (!isfinite(fp) || !isfinite(fm))
+			return NAN;
+		grad[i] = (fp - fm) / (up - down);
+	}
+	return f;
+}
+
+/* Box-constrained minimisation; see clv.h. */
+CrmOptimResult
+CrmBoxMinimize(CrmObjective fn, void *arg, int n, double *x,
+			   const double *lower, const double *upper,
+			   bool has_gradient, int max_iter, double pgtol)
+{
+	CrmOptimResult res = {0};
+	double		H[CRM_OPTIM_MAX_PARAMS][CRM_OPTIM_MAX_PARAMS];
+	double		g[CRM_OPTIM_MAX_PARAMS],
+				gn[CRM_OPTIM_MAX_PARAMS],
+				p[CRM_OPTIM_MAX_PARAMS],
+				xn[CRM_OPTIM_MAX_PARAMS],
+				s[CRM_OPTIM_MAX_PARAMS],
+				y[CRM_OPTIM_MAX_PARAMS];
+	bool		active[CRM_OPTIM_MAX_PARAMS],
+				was_active[CRM_OPTIM_MAX_PARAMS];
+	double		f;
+	int			i,
+				j,
+				iter;
+	int			stalls = 0;
+	bool		reset = true;
+
+	Assert(n > 0 && n <= CRM_OPTIM_MAX_PARAMS);
+	CrmProject(x, n, lower, upper);
+	f = CrmBoxEval(fn, arg, n, x, g, lower, upper, has_gradient, &res.evaluations);
+	res.f = f;
+	if (!isfinite(f))
+		return res;
+	memset(was_active, 0, sizeof(was_active));
+
+	for (iter = 0; iter < max_iter; iter++)
+	{
+		double		pgmax = 0.0,
+					step = 1.0,
+					pmax = 0.0,
+					fn_new = NAN,
+					sy = 0.0;
+		int			k;
+		bool		changed = false;
+
+		CHECK_FOR_INTERRUPTS();
+		/* projected gradient and active set */
+		for (i = 0; i < n; i++)
+		{
+			/* the gradient, less the components that push out of the box at a bound */
+			active[i] = (x[i] <= lower[i] && g[i] > 0.0) || (x[i] >= upper[i] && g[i] < 0.0);
+			if (!active[i])
+				pgmax = Max(pgmax, fabs(g[i]));
+			if (active[i] != was_active[i])
+				changed = true;
+			was_active[i] = active[i];
+		}
+		if (pgmax <= pgtol)
+		{
+			res.converged = true;
+			break;
+		}
+		if (changed)
+			reset = true;
+		if (reset)
+		{
+			for (i = 0; i < n; i++)
+				for (j = 0; j < n; j++)
+					H[i][j] = (i == j) ? 1.0 : 0.0;
+			reset = false;
+		}
+		/* quasi-Newton step on the free coordinates */
+		{
+			double		slope = 0.0;
+
+			for (i = 0; i < n; i++)
+			{
+				p[i] = 0.0;
+				if (active[i])
+					continue;
+				for (j = 0; j < n; j++)
+					if (!active[j])
+						p[i] -= H[i][j] * g[j];
+				slope += p[i] * g[i];
+			}
+			if (!(slope < 0.0))
+			{
+				for (i = 0; i < n; i++)
+				{
+					for (j = 0; j < n; j++)
+						H[i][j] = (i == j) ? 1.0 : 0.0;
+					p[i] = active[i] ? 0.0 : -g[i];
+				}
+			}
+		}
+		for (i = 0; i < n; i++)
+			pmax = Max(pmax, fabs(p[i]) / Max(upper[i] - lower[i], 1e-300));
+		if (pmax > 1.0)
+			step = 1.0 / pmax;	/* first trial moves at most the width of the box */
+
+		for (k = 0; k < CRM_BFGS_MAX_HALVINGS; k++)
+		{
+			double		decrease = 0.0;
+
+			for (i = 0; i < n; i++)
+				xn[i] = x[i] + step * p[i];
+			CrmProject(xn, n, lower, upper);
+			for (i = 0; i < n; i++)
+				decrease += g[i] * (xn[i] - x[i]);
+			fn_new = CrmBoxEval(fn, arg, n, xn, gn, lower, upper, has_gradient,
+								&res.evaluations);
+			if (isfinite(fn_new) && fn_new <= f + 1e-4 * decrease)
+				break;
+			step *= 0.5;
+		}
+		if (k == CRM_BFGS_MAX_HALVINGS)
+		{
+			/* no decrease along the projected path: at the limit of the arithmetic */
+			res.converged = pgmax <= 1e3 * pgtol;
+			break;
+		}
+		for (i = 0; i < n; i++)
+		{
+			s[i] = xn[i] - x[i];
+			y[i] = gn[i] - g[i];
+			sy += s[i] * y[i];
+		}
+		if (fabs(f - fn_new) <= 1e-15 * (1.0 + fabs(f)))
+			stalls++;
+		else
+			stalls = 0;
+		memcpy(x, xn, n * sizeof(double));
+		memcpy(g, gn, n * sizeof(double));
+		f = fn_new;
+		if (stalls >= 3)
+		{
+			res.converged = pgmax <= 1e3 * pgtol;
+			break;
+		}
+		if (sy > 1e-300)
+			CrmBfgsUpdate(H, n, s, y, sy);
 	}
 	res.iterations = iter;
 	res.f = f;

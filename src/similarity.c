@@ -3,7 +3,7 @@
  *		Similar customers, similar items and recommendations from a caller's
  *		(customer, item, weight) query.
  *
- * The rows are read once through an SPI cursor.  Customers and items are
+ * The rows are read once, row by row (query.c).  Customers and items are
  * dictionary-encoded to dense integers numbered in the byte order of their
  * text (COLLATE "C"), so that "smaller id" means "smaller key" and ties can
  * be broken on the id.  Repeated (customer, item) pairs add their weights;
@@ -42,8 +42,10 @@
  * Jaccard.  So the score is a similarity-weighted average over the
  * neighbourhood, between 0 and 1.
  *
- * All working memory lives in a private memory context whose size is checked
- * against crm_analytics.similarity_max_memory before each large allocation.
+ * All working memory lives in a private memory context, checked against the
+ * budget crm_analytics.max_memory (memory.c) with everything it already
+ * holds before each array is allocated or grown, when a dictionary's hash
+ * table is about to double, and every 64 kB of keys copied.
  */
 #include "postgres.h"
 
@@ -57,22 +59,24 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
-#include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/tuplestore.h"
 
 #include "crm_analytics.h"
 #include "similarity.h"
 
-/* rows fetched from the caller's query per cursor round trip */
-#define SIM_FETCH_ROWS			10000
+/* stage names for the memory error */
+#define SIM_READING		"Reading the query"
+#define SIM_SORTING		"Sorting the dictionaries"
+#define SIM_MATRIX		"Building the customer x item matrix"
+#define SIM_INDEX		"Building the inverted index"
+#define SIM_SCALING		"Scaling the profiles"
+#define SIM_COMPARING	"Comparing the profiles"
+#define SIM_SCORING		"Scoring the items"
 /* default neighbourhood size of crm.recommend_items */
 #define SIM_DEFAULT_NEIGHBORS	20
 /* most customers or items we can number (ids are int32) */
 #define SIM_MAX_KEYS			(PG_INT32_MAX / 2)
-
-/* crm_analytics.similarity_max_memory, in kB */
-static int	similarity_max_memory = 1024 * 1024;
 
 typedef enum SimMetric
 {
@@ -134,7 +138,7 @@ typedef struct SimData
 {
 	MemoryContext ctx;
 	const char *fn;				/* SQL name, for messages */
-	Size		limit;			/* memory limit in bytes */
+	Size		unchecked;		/* bytes of keys copied since the last check */
 	SimDict		cust;
 	SimDict		item;
 	/* raw rows while loading */
@@ -173,46 +177,18 @@ PG_FUNCTION_INFO_V1(similarity_similar_customers);
 PG_FUNCTION_INFO_V1(similarity_similar_items);
 PG_FUNCTION_INFO_V1(similarity_recommend_items);
 
-/* Define crm_analytics.similarity_max_memory. */
-void
-SimilarityDefineGUCs(void)
-{
-	DefineCustomIntVariable("crm_analytics.similarity_max_memory",
-							"Most memory one similarity search (crm.nearest_neighbors and friends) may use.",
-							"The search errors out when its working data would grow past this limit.",
-							&similarity_max_memory,
-							1024 * 1024,
-							64,
-							MAX_KILOBYTES,
-							PGC_USERSET,
-							GUC_UNIT_KB,
-							NULL, NULL, NULL);
-}
-
 /* ---------- memory ---------- */
 
-/* Error out when the work context holds more than the limit plus extra bytes. */
-static void
-SimCheckMemory(SimData *d, Size extra, const char *what)
-{
-	Size		used = MemoryContextMemAllocated(d->ctx, true);
-
-	if (used > d->limit || extra > d->limit - used)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("%s needs more memory than crm_analytics.similarity_max_memory allows",
-						d->fn),
-				 errdetail("It needed %zu kB for %s; the limit is %d kB.",
-						   (used + extra) / 1024, what, similarity_max_memory),
-				 errhint("Raise crm_analytics.similarity_max_memory, or pass a query with fewer customers, items or rows.")));
-}
-
-/* Allocate in the work context after checking the memory limit. */
+/*
+ * n elements of elem bytes in the work context, after checking that the
+ * context stays within crm_analytics.max_memory with them.  what names the
+ * stage for the error detail ("Building the inverted index would take ...").
+ */
 static void *
-SimAlloc(SimData *d, Size size, const char *what)
+SimAlloc(SimData *d, Size n, Size elem, const char *what)
 {
-	SimCheckMemory(d, size, what);
-	return MemoryContextAllocHuge(d->ctx, Max(size, 1));
+	CrmMemoryCheckContext(d->ctx, CrmMemoryArraySize(Max(n, 1), elem, d->fn, what), d->fn, what);
+	return CrmMemoryAlloc(d->ctx, n, elem, d->fn, what);
 }
 
 /* ---------- arguments ---------- */
@@ -278,16 +254,32 @@ SimDictAdd(SimData *d, SimDict *dict, const char *key, const char *what)
 {
 	bool		found;
 	SimKeyEntry *ent;
+	uint64		size = dict->hash->size;
 
+	/*
+	 * An insert into a full table doubles it first (simplehash.h): checked
+	 * before.  simplehash also doubles a table early when a probe run grows
+	 * long, inside the insert: checked after.
+	 */
+	if (dict->hash->members >= dict->hash->grow_threshold)
+		CrmMemoryCheckContext(d->ctx,
+							  CrmMemoryArraySize(size, 2 * sizeof(SimKeyEntry), d->fn, SIM_READING),
+							  d->fn, SIM_READING);
 	ent = simkey_insert(dict->hash, (char *) key, &found);
+	if (dict->hash->size != size)
+		CrmMemoryCheckContext(d->ctx, 0, d->fn, SIM_READING);
 	if (!found)
 	{
+		Size		len = strlen(key) + 1;
+
 		if (dict->n >= SIM_MAX_KEYS)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("too many distinct %ss for %s", what, d->fn),
 					 errdetail("The limit is %d.", SIM_MAX_KEYS)));
-		ent->key = MemoryContextStrdup(d->ctx, key);
+		CrmMemoryNote(d->ctx, &d->unchecked, len, d->fn, SIM_READING);
+		ent->key = MemoryContextAlloc(d->ctx, len);
+		memcpy(ent->key, key, len);
 		ent->id = dict->n++;
 	}
 	return ent->id;
@@ -300,12 +292,15 @@ SimAddRaw(SimData *d, int32 c, int32 i, double w)
 	if (d->nraw == d->rawcap)
 	{
 		int64		newcap = d->rawcap * 2;
-		Size		bytes = (Size) newcap * (2 * sizeof(int32) + sizeof(double));
 
-		SimCheckMemory(d, bytes, "the rows of the query");
-		d->rawc = repalloc_huge(d->rawc, newcap * sizeof(int32));
-		d->rawi = repalloc_huge(d->rawi, newcap * sizeof(int32));
-		d->raww = repalloc_huge(d->raww, newcap * sizeof(double));
+		/* the arrays grow by rawcap rows of 2 int32 and a double */
+		CrmMemoryCheckContext(d->ctx,
+							  CrmMemoryArraySize(d->rawcap, 2 * sizeof(int32) + sizeof(double),
+												 d->fn, SIM_READING),
+							  d->fn, SIM_READING);
+		d->rawc = CrmMemoryRealloc(d->rawc, newcap, sizeof(int32), d->fn, SIM_READING);
+		d->rawi = CrmMemoryRealloc(d->rawi, newcap, sizeof(int32), d->fn, SIM_READING);
+		d->raww = CrmMemoryRealloc(d->raww, newcap, sizeof(double), d->fn, SIM_READING);
 		d->rawcap = newcap;
 	}
 	d->rawc[d->nraw] = c;
@@ -330,14 +325,14 @@ SimKeyCmp(const void *a, const void *b, void *arg)
 static int32 *
 SimDictSort(SimData *d, SimDict *dict)
 {
-	int32	   *order = SimAlloc(d, (Size) dict->n * sizeof(int32), "the dictionary");
-	int32	   *map = SimAlloc(d, (Size) dict->n * sizeof(int32), "the dictionary");
-	char	  **sorted = SimAlloc(d, (Size) dict->n * sizeof(char *), "the dictionary");
+	int32	   *order = SimAlloc(d, dict->n, sizeof(int32), SIM_SORTING);
+	int32	   *map = SimAlloc(d, dict->n, sizeof(int32), SIM_SORTING);
+	char	  **sorted = SimAlloc(d, dict->n, sizeof(char *), SIM_SORTING);
 	int32		j;
 	simkey_iterator it;
 	SimKeyEntry *ent;
 
-	dict->keys = SimAlloc(d, (Size) dict->n * sizeof(char *), "the dictionary");
+	dict->keys = SimAlloc(d, dict->n, sizeof(char *), SIM_SORTING);
 	simkey_start_iterate(dict->hash, &it);
 	while ((ent = simkey_iterate(dict->hash, &it)) != NULL)
 		dict->keys[ent->id] = ent->key;
@@ -352,7 +347,7 @@ SimDictSort(SimData *d, SimDict *dict)
 	pfree(dict->keys);
 	pfree(order);
 	dict->keys = sorted;
-	dict->texts = SimAlloc(d, (Size) dict->n * sizeof(text *), "the dictionary");
+	dict->texts = SimAlloc(d, dict->n, sizeof(text *), SIM_SORTING);
 	memset(dict->texts, 0, (Size) dict->n * sizeof(text *));
 	simkey_destroy(dict->hash);
 	dict->hash = NULL;
@@ -384,14 +379,14 @@ SimBuildMatrix(SimData *d, const int32 *cmap, const int32 *imap)
 
 	m->nrows = d->cust.n;
 	m->ncols = d->item.n;
-	m->rowptr = SimAlloc(d, ((Size) m->nrows + 1) * sizeof(int64), "the customer x item matrix");
+	m->rowptr = SimAlloc(d, (Size) m->nrows + 1, sizeof(int64), SIM_MATRIX);
 	memset(m->rowptr, 0, ((Size) m->nrows + 1) * sizeof(int64));
 	for (k = 0; k < d->nraw; k++)
 		m->rowptr[cmap[d->rawc[k]] + 1]++;
 	for (r = 0; r < m->nrows; r++)
 		m->rowptr[r + 1] += m->rowptr[r];
-	m->e = SimAlloc(d, (Size) Max(d->nraw, 1) * sizeof(SimEntry), "the customer x item matrix");
-	next = SimAlloc(d, ((Size) m->nrows + 1) * sizeof(int64), "the customer x item matrix");
+	m->e = SimAlloc(d, d->nraw, sizeof(SimEntry), SIM_MATRIX);
+	next = SimAlloc(d, (Size) m->nrows + 1, sizeof(int64), SIM_MATRIX);
 	memcpy(next, m->rowptr, ((Size) m->nrows + 1) * sizeof(int64));
 	for (k = 0; k < d->nraw; k++)
 	{
@@ -483,7 +478,7 @@ SimLoadRow(TupleTableSlot *slot, void *arg)
 	it = SimDictAdd(d, &d->item, ikey, "item");
 	SimAddRaw(d, c, it, w);
 	if ((++r->nrows & 0xFFFF) == 0)
-		SimCheckMemory(d, 0, "the customer and item dictionaries");
+		CrmMemoryCheckContext(d->ctx, 0, d->fn, SIM_READING);
 }
 
 /*
@@ -511,12 +506,12 @@ SimLoad(SimData *d, const char *query)
 	d->cust.hash = simkey_create(d->ctx, 1024, NULL);
 	d->item.hash = simkey_create(d->ctx, 1024, NULL);
 	d->rawcap = 1024;
-	d->rawc = SimAlloc(d, d->rawcap * sizeof(int32), "the rows of the query");
-	d->rawi = SimAlloc(d, d->rawcap * sizeof(int32), "the rows of the query");
-	d->raww = SimAlloc(d, d->rawcap * sizeof(double), "the rows of the query");
+	d->rawc = SimAlloc(d, d->rawcap, sizeof(int32), SIM_READING);
+	d->rawi = SimAlloc(d, d->rawcap, sizeof(int32), SIM_READING);
+	d->raww = SimAlloc(d, d->rawcap, sizeof(double), SIM_READING);
 	(void) CrmQueryForEachRow(&q, SimLoadRow, &r);
 	CrmQueryClose(&q);
-	SimCheckMemory(d, 0, "the customer and item dictionaries");
+	CrmMemoryCheckContext(d->ctx, 0, d->fn, SIM_READING);
 
 	cmap = SimDictSort(d, &d->cust);
 	imap = SimDictSort(d, &d->item);
@@ -538,10 +533,10 @@ SimTranspose(SimData *d, const SimMatrix *m, SimMatrix *t)
 	t->ncols = m->nrows;
 	t->nnz = m->nnz;
 	t->sumsq = NULL;
-	t->rowptr = SimAlloc(d, ((Size) t->nrows + 1) * sizeof(int64), "the inverted index");
+	t->rowptr = SimAlloc(d, (Size) t->nrows + 1, sizeof(int64), SIM_INDEX);
 	memset(t->rowptr, 0, ((Size) t->nrows + 1) * sizeof(int64));
-	t->e = SimAlloc(d, (Size) Max(m->nnz, 1) * sizeof(SimEntry), "the inverted index");
-	next = SimAlloc(d, ((Size) t->nrows + 1) * sizeof(int64), "the inverted index");
+	t->e = SimAlloc(d, m->nnz, sizeof(SimEntry), SIM_INDEX);
+	next = SimAlloc(d, (Size) t->nrows + 1, sizeof(int64), SIM_INDEX);
 	for (r = 0; r < m->nrows; r++)
 	{
 		int64		p;
@@ -583,8 +578,8 @@ SimScaleRows(SimData *d, const SimMatrix *m, SimMatrix *out)
 	int32		r;
 
 	*out = *m;
-	out->e = SimAlloc(d, (Size) Max(m->nnz, 1) * sizeof(SimEntry), "the scaled profiles");
-	out->sumsq = SimAlloc(d, (Size) Max(m->nrows, 1) * sizeof(double), "the scaled profiles");
+	out->e = SimAlloc(d, m->nnz, sizeof(SimEntry), SIM_SCALING);
+	out->sumsq = SimAlloc(d, m->nrows, sizeof(double), SIM_SCALING);
 	for (r = 0; r < m->nrows; r++)
 	{
 		int64		p;
@@ -672,11 +667,11 @@ SimHitCmp(const void *a, const void *b)
 static void
 SimScratchInit(SimData *d, SimScratch *s, int32 ncands, int k)
 {
-	s->acc = SimAlloc(d, (Size) Max(ncands, 1) * sizeof(double), "the accumulator");
-	s->touched = SimAlloc(d, (Size) Max(ncands, 1) * sizeof(int32), "the accumulator");
+	s->acc = SimAlloc(d, ncands, sizeof(double), SIM_COMPARING);
+	s->touched = SimAlloc(d, ncands, sizeof(int32), SIM_COMPARING);
 	memset(s->acc, 0, (Size) Max(ncands, 1) * sizeof(double));
 	s->heapcap = Max(Min(k, ncands), 1);
-	s->heap = SimAlloc(d, (Size) s->heapcap * sizeof(SimHit), "the result heap");
+	s->heap = SimAlloc(d, s->heapcap, sizeof(SimHit), SIM_COMPARING);
 }
 
 /*
@@ -780,8 +775,8 @@ static void
 SimAllNeighbours(SimData *d, const SimMatrix *r, const SimMatrix *rt, SimMetric metric,
 				 int cap, SimScratch *s, SimHit *heaps, int *nheap)
 {
-	int64	   *colpos = SimAlloc(d, ((Size) rt->nrows + 1) * sizeof(int64), "the column cursors");
-	double	   *worst = SimAlloc(d, (Size) Max(r->nrows, 1) * sizeof(double), "the heap thresholds");
+	int64	   *colpos = SimAlloc(d, (Size) rt->nrows + 1, sizeof(int64), SIM_COMPARING);
+	double	   *worst = SimAlloc(d, r->nrows, sizeof(double), SIM_COMPARING);
 	int32		u;
 
 	memcpy(colpos, rt->rowptr, ((Size) rt->nrows + 1) * sizeof(int64));
@@ -887,7 +882,6 @@ SimBegin(FunctionCallInfo fcinfo, const char *fn)
 	SimData    *d = palloc0(sizeof(SimData));
 
 	d->fn = fn;
-	d->limit = (Size) similarity_max_memory * 1024;
 	d->ctx = AllocSetContextCreate(CurrentMemoryContext, "crm similarity",
 								   ALLOCSET_DEFAULT_SIZES);
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -959,18 +953,18 @@ similarity_nearest_neighbors(PG_FUNCTION_ARGS)
 	SimScratch	s;
 	int32		u;
 	int			cap;
-	Size		heapbytes;
+	double		heapbytes;
 
 	InitMaterializedSRF(fcinfo, 0);
 	d = SimBegin(fcinfo, "crm.nearest_neighbors");
 	SimPrepare(d, false, metric, &r, &rt);
 	cap = Max(Min(k, r.nrows - 1), 1);
-	heapbytes = (Size) Max(r.nrows, 1) * ((Size) cap * sizeof(SimHit) + sizeof(int));
-	if (heapbytes <= d->limit / 4)
+	heapbytes = (double) Max(r.nrows, 1) * ((double) cap * sizeof(SimHit) + sizeof(int));
+	if (heapbytes <= (double) CrmMemoryLimit() / 4)
 	{
 		/* every pair once, with one heap per customer */
-		SimHit	   *heaps = SimAlloc(d, (Size) Max(r.nrows, 1) * cap * sizeof(SimHit), "the result heaps");
-		int		   *nheap = SimAlloc(d, (Size) Max(r.nrows, 1) * sizeof(int), "the result heaps");
+		SimHit	   *heaps = SimAlloc(d, (Size) Max(r.nrows, 1) * cap, sizeof(SimHit), SIM_COMPARING);
+		int		   *nheap = SimAlloc(d, r.nrows, sizeof(int), SIM_COMPARING);
 
 		SimScratchInit(d, &s, r.nrows, 1);
 		SimAllNeighbours(d, &r, &rt, metric, cap, &s, heaps, nheap);
@@ -1099,10 +1093,10 @@ similarity_recommend_items(PG_FUNCTION_ARGS)
 		SimScratchInit(d, &s, r.nrows, nn);
 		nh = SimNeighbours(&r, &rt, u, metric, nn, &s);
 
-		score = SimAlloc(d, (Size) Max(r.ncols, 1) * sizeof(double), "the item scores");
-		support = SimAlloc(d, (Size) Max(r.ncols, 1) * sizeof(int32), "the item scores");
-		owned = SimAlloc(d, (Size) Max(r.ncols, 1) * sizeof(bool), "the item scores");
-		cand = SimAlloc(d, (Size) Max(r.ncols, 1) * sizeof(int32), "the item scores");
+		score = SimAlloc(d, r.ncols, sizeof(double), SIM_SCORING);
+		support = SimAlloc(d, r.ncols, sizeof(int32), SIM_SCORING);
+		owned = SimAlloc(d, r.ncols, sizeof(bool), SIM_SCORING);
+		cand = SimAlloc(d, r.ncols, sizeof(int32), SIM_SCORING);
 		memset(score, 0, (Size) Max(r.ncols, 1) * sizeof(double));
 		memset(support, 0, (Size) Max(r.ncols, 1) * sizeof(int32));
 		memset(owned, 0, (Size) Max(r.ncols, 1) * sizeof(bool));
@@ -1130,7 +1124,7 @@ similarity_recommend_items(PG_FUNCTION_ARGS)
 		}
 
 		bestcap = Max(Min(k, ncand), 1);
-		best = SimAlloc(d, (Size) bestcap * sizeof(SimHit), "the result heap");
+		best = SimAlloc(d, bestcap, sizeof(SimHit), SIM_SCORING);
 		for (j = 0; j < ncand; j++)
 		{
 			SimHit		h;

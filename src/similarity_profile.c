@@ -20,6 +20,12 @@
  * product of similarity.c, for one row) and keeps the customers within a
  * proven error bound of the k-th best, and crm.profile_cosine ranks these
  * few exactly; crm.profile_candidates_jaccard counts shared items, exactly.
+ *
+ * Memory: a profile is one varlena, so it holds at most SIM_PROFILE_MAX_ITEMS
+ * items (512 MB, below the 1 GB of a value); past it, SQLSTATE 54000 names
+ * the limit.  Scratch arrays and the aggregate states are checked against
+ * crm_analytics.max_memory (memory.c) as they grow; an aggregate checks each
+ * state (one per group) on its own.
  */
 #include "postgres.h"
 
@@ -42,6 +48,10 @@
 #include "similarity.h"
 
 #define SIM_PROFILE_STATE_FORMAT	1
+
+/* stage names for the memory error */
+#define SIM_STATE		"The aggregate state"
+#define SIM_SCRATCH		"The items of the profile"
 
 /* Aggregate state of crm.purchase_profile: (item, weight) pairs as they come. */
 typedef struct SimProfileState
@@ -104,27 +114,43 @@ SimCheckCount(int64 n)
 	if (n > SIM_PROFILE_MAX_ITEMS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("a profile cannot hold more than %d items", SIM_PROFILE_MAX_ITEMS),
-				 errdetail("Got " INT64_FORMAT " items.", n)));
+				 errmsg("a crm.profile cannot hold more than %d items", SIM_PROFILE_MAX_ITEMS),
+				 errdetail("Got " INT64_FORMAT " items; a profile is a single value, and a value is "
+						   "limited to 1 GB.", n),
+				 errhint("Keep fewer items per profile (for example the most frequent ones), "
+						 "or split them over several profiles.")));
+}
+
+/* A zeroed profile of n items, within the item limit and the memory budget. */
+static SimProfile *
+SimProfileAlloc(int64 n, const char *fn)
+{
+	SimCheckCount(n);
+	CrmMemoryCheck(SIM_PROFILE_SIZE(n), fn, "The profile");
+	return palloc0(SIM_PROFILE_SIZE(n));
 }
 
 /*
  * Make a profile from pairs: sort by item, then either add repeated items
  * (merge = true) or reject them; drop zero totals.  Sorts pairs in place.
+ * The item limit applies to the distinct items.
  */
 static SimProfile *
-SimProfileFromPairs(SimPair *pairs, int64 n, bool merge)
+SimProfileFromPairs(SimPair *pairs, int64 n, bool merge, const char *fn)
 {
 	SimProfile *p;
 	float4	   *pw;
 	int64		i;
+	int64		distinct = 0;
 	int32		out = 0;
 
-	SimCheckCount(n);
 	if (n > 1)
 		qsort(pairs, n, sizeof(SimPair), SimPairCmp);
-	p = palloc0(SIM_PROFILE_SIZE(n));
-	p->n = (int32) n;			/* provisional, for SIM_PROFILE_WEIGHTS */
+	for (i = 0; i < n; i++)
+		if (i == 0 || pairs[i].item != pairs[i - 1].item)
+			distinct++;
+	p = SimProfileAlloc(distinct, fn);
+	p->n = (int32) distinct;	/* provisional, for SIM_PROFILE_WEIGHTS */
 	pw = SIM_PROFILE_WEIGHTS(p);
 	i = 0;
 	while (i < n)
@@ -154,7 +180,7 @@ SimProfileFromPairs(SimPair *pairs, int64 n, bool merge)
 		}
 	}
 	/* move the weights right behind the used item ids */
-	if (out < n)
+	if (out < distinct)
 		memmove(p->items + out, pw, out * sizeof(float4));
 	p->n = out;
 	SET_VARSIZE(p, SIM_PROFILE_SIZE(out));
@@ -171,7 +197,7 @@ profile_in(PG_FUNCTION_ARGS)
 	int64		n = 0;
 	int64		cap = 16;
 
-	pairs = palloc(cap * sizeof(SimPair));
+	pairs = CrmMemoryAlloc(CurrentMemoryContext, cap, sizeof(SimPair), "crm.profile", SIM_SCRATCH);
 	while (isspace((unsigned char) *s))
 		s++;
 	if (*s != '{')
@@ -217,7 +243,7 @@ profile_in(PG_FUNCTION_ARGS)
 			{
 				SimCheckCount(cap * 2);
 				cap *= 2;
-				pairs = repalloc_huge(pairs, cap * sizeof(SimPair));
+				pairs = CrmMemoryRealloc(pairs, cap, sizeof(SimPair), "crm.profile", SIM_SCRATCH);
 			}
 			pairs[n].item = (int32) item;
 			pairs[n].w = w;
@@ -245,7 +271,7 @@ profile_in(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid input syntax for type crm.profile: \"%s\"", str),
 				 errdetail("Junk after the closing \"}\".")));
-	PG_RETURN_POINTER(SimProfileFromPairs(pairs, n, false));
+	PG_RETURN_POINTER(SimProfileFromPairs(pairs, n, false, "crm.profile"));
 }
 
 /* Text output: {item:weight,...} with the shortest exact float4 weights. */
@@ -309,7 +335,7 @@ profile_recv(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid crm.profile flags %d", flags)));
-	p = palloc0(SIM_PROFILE_SIZE(n));
+	p = SimProfileAlloc(n, "crm.profile");
 	SET_VARSIZE(p, SIM_PROFILE_SIZE(n));
 	p->n = n;
 	w = SIM_PROFILE_WEIGHTS(p);
@@ -368,7 +394,8 @@ profile_from_arrays(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("items and weights must have the same length"),
 				 errdetail("Got %d items and %d weights.", ni, nw)));
-	pairs = palloc(Max(ni, 1) * sizeof(SimPair));
+	SimCheckCount(ni);
+	pairs = CrmMemoryAlloc(CurrentMemoryContext, ni, sizeof(SimPair), "crm.profile", SIM_SCRATCH);
 	for (i = 0; i < ni; i++)
 	{
 		if (in[i] || wn[i])
@@ -379,7 +406,7 @@ profile_from_arrays(PG_FUNCTION_ARGS)
 		pairs[i].w = DatumGetFloat4(wv[i]);
 		SimCheckWeight(pairs[i].w, pairs[i].item);
 	}
-	PG_RETURN_POINTER(SimProfileFromPairs(pairs, ni, false));
+	PG_RETURN_POINTER(SimProfileFromPairs(pairs, ni, false, "crm.profile"));
 }
 
 /* crm.profile_items(p): the item ids, ascending. */
@@ -387,7 +414,8 @@ Datum
 profile_items(PG_FUNCTION_ARGS)
 {
 	SimProfile *p = PG_GETARG_SIMPROFILE_P(0);
-	Datum	   *d = palloc(Max(p->n, 1) * sizeof(Datum));
+	Datum	   *d = CrmMemoryAlloc(CurrentMemoryContext, p->n, sizeof(Datum),
+								   "crm.profile_items", SIM_SCRATCH);
 	int32		i;
 
 	for (i = 0; i < p->n; i++)
@@ -401,7 +429,8 @@ profile_weights(PG_FUNCTION_ARGS)
 {
 	SimProfile *p = PG_GETARG_SIMPROFILE_P(0);
 	float4	   *w = SIM_PROFILE_WEIGHTS(p);
-	Datum	   *d = palloc(Max(p->n, 1) * sizeof(Datum));
+	Datum	   *d = CrmMemoryAlloc(CurrentMemoryContext, p->n, sizeof(Datum),
+								   "crm.profile_weights", SIM_SCRATCH);
 	int32		i;
 
 	for (i = 0; i < p->n; i++)
@@ -520,6 +549,17 @@ profile_jaccard(PG_FUNCTION_ARGS)
 
 /* ---------- the aggregate ---------- */
 
+/* The bytes of a purchase_profile state with room for cap pairs, checked. */
+static Size
+SimProfileStateSize(int64 cap)
+{
+	Size		bytes = CrmMemoryArraySize(cap, sizeof(int32) + sizeof(double),
+										   "crm.purchase_profile", SIM_STATE);
+
+	CrmMemoryCheck(bytes, "crm.purchase_profile", SIM_STATE);
+	return bytes;
+}
+
 /* A new empty purchase_profile state with room for cap pairs. */
 static SimProfileState *
 SimProfileStateCreate(MemoryContext aggctx, int64 cap)
@@ -527,8 +567,9 @@ SimProfileStateCreate(MemoryContext aggctx, int64 cap)
 	SimProfileState *st = MemoryContextAllocZero(aggctx, sizeof(SimProfileState));
 
 	st->cap = Max(cap, 8);
-	st->items = MemoryContextAllocHuge(aggctx, st->cap * sizeof(int32));
-	st->weights = MemoryContextAllocHuge(aggctx, st->cap * sizeof(double));
+	(void) SimProfileStateSize(st->cap);
+	st->items = CrmMemoryAlloc(aggctx, st->cap, sizeof(int32), "crm.purchase_profile", SIM_STATE);
+	st->weights = CrmMemoryAlloc(aggctx, st->cap, sizeof(double), "crm.purchase_profile", SIM_STATE);
 	return st;
 }
 
@@ -544,9 +585,16 @@ SimProfileStateReserve(SimProfileState *st, int64 extra)
 		return;
 	if (st->n >= 1024)
 	{
-		SimPair    *pairs = palloc(st->n * sizeof(SimPair));
+		SimPair    *pairs;
 		int64		i,
 					out = 0;
+
+		/* the state and the sorted copy of its pairs, at once */
+		CrmMemoryCheck(SimProfileStateSize(st->cap) +
+					   CrmMemoryArraySize(st->n, sizeof(SimPair), "crm.purchase_profile", SIM_STATE),
+					   "crm.purchase_profile", SIM_STATE);
+		pairs = CrmMemoryAlloc(CurrentMemoryContext, st->n, sizeof(SimPair),
+							   "crm.purchase_profile", SIM_STATE);
 
 		for (i = 0; i < st->n; i++)
 		{
@@ -575,8 +623,9 @@ SimProfileStateReserve(SimProfileState *st, int64 extra)
 		SimCheckCount(st->cap);
 		st->cap *= 2;
 	}
-	st->items = repalloc_huge(st->items, st->cap * sizeof(int32));
-	st->weights = repalloc_huge(st->weights, st->cap * sizeof(double));
+	(void) SimProfileStateSize(st->cap);
+	st->items = CrmMemoryRealloc(st->items, st->cap, sizeof(int32), "crm.purchase_profile", SIM_STATE);
+	st->weights = CrmMemoryRealloc(st->weights, st->cap, sizeof(double), "crm.purchase_profile", SIM_STATE);
 }
 
 /* Transition: add (item, weight); NULL item skipped, NULL weight counts as 1. */
@@ -700,13 +749,14 @@ purchase_profile_finalfn(PG_FUNCTION_ARGS)
 	st = PG_ARGISNULL(0) ? NULL : (SimProfileState *) PG_GETARG_POINTER(0);
 	if (st == NULL)
 		PG_RETURN_NULL();
-	pairs = palloc(Max(st->n, 1) * sizeof(SimPair));
+	pairs = CrmMemoryAlloc(CurrentMemoryContext, st->n, sizeof(SimPair),
+						   "crm.purchase_profile", SIM_SCRATCH);
 	for (i = 0; i < st->n; i++)
 	{
 		pairs[i].item = st->items[i];
 		pairs[i].w = st->weights[i];
 	}
-	PG_RETURN_POINTER(SimProfileFromPairs(pairs, st->n, true));
+	PG_RETURN_POINTER(SimProfileFromPairs(pairs, st->n, true, "crm.purchase_profile"));
 }
 
 /* ---------- fast exact lookup through stored posting lists ---------- */
@@ -722,7 +772,7 @@ Datum
 profile_unit(PG_FUNCTION_ARGS)
 {
 	SimProfile *p = PG_GETARG_SIMPROFILE_P(0);
-	SimProfile *out = palloc(VARSIZE(p));
+	SimProfile *out = SimProfileAlloc(p->n, "crm.profile_unit");
 	float4	   *w;
 	double		scale;
 	double		norm;
@@ -785,6 +835,44 @@ PG_FUNCTION_INFO_V1(profile_candidates_serialfn);
 PG_FUNCTION_INFO_V1(profile_candidates_deserialfn);
 PG_FUNCTION_INFO_V1(profile_candidates_finalfn);
 
+/* The SQL name of the aggregate of a state, for messages. */
+static inline const char *
+SimCandName(const SimCandState *st)
+{
+	return st->jaccard ? "crm.profile_candidates_jaccard" : "crm.profile_candidates";
+}
+
+/* Check the budget for a state whose table has tablesize entries. */
+static void
+SimCandCheck(const SimCandState *st, uint64 tablesize)
+{
+	CrmMemoryCheck(VARSIZE(st->target) +
+				   CrmMemoryArraySize(Max(st->target->n, 1), sizeof(double), SimCandName(st), SIM_STATE) +
+				   CrmMemoryArraySize(tablesize, sizeof(SimAccEntry), SimCandName(st), SIM_STATE),
+				   SimCandName(st), SIM_STATE);
+}
+
+/*
+ * The entry of a candidate, added when new, within the budget.  An insert
+ * into a full table first doubles it (simplehash.h), holding the old and the
+ * new table for a moment: checked before.  simplehash also doubles a table
+ * early when a probe run grows long, inside the insert: checked after, so
+ * that a state past the budget never grows again.
+ */
+static inline SimAccEntry *
+SimCandInsert(SimCandState *st, int32 key, bool *found)
+{
+	uint64		size = st->acc->size;
+	SimAccEntry *e;
+
+	if (st->acc->members >= st->acc->grow_threshold)
+		SimCandCheck(st, 3 * size);
+	e = simacc_insert(st->acc, key, found);
+	if (st->acc->size != size)
+		SimCandCheck(st, st->acc->size);
+	return e;
+}
+
 /* A new candidates state: the target scaled to unit length, an empty table. */
 static SimCandState *
 SimCandStateCreate(MemoryContext aggctx, const SimProfile *target, int32 k, bool jaccard)
@@ -804,7 +892,7 @@ SimCandStateCreate(MemoryContext aggctx, const SimProfile *target, int32 k, bool
 	st->jaccard = jaccard;
 	st->target = MemoryContextAlloc(aggctx, VARSIZE(target));
 	memcpy(st->target, target, VARSIZE(target));
-	st->tw = MemoryContextAlloc(aggctx, Max(target->n, 1) * sizeof(double));
+	st->tw = CrmMemoryAlloc(aggctx, target->n, sizeof(double), SimCandName(st), SIM_STATE);
 	for (i = 0; i < target->n; i++)
 		st->tw[i] = (w[i] / scale) / norm;
 	st->acc = simacc_create(aggctx, 1024, NULL);
@@ -884,7 +972,7 @@ SimCandTrans(FunctionCallInfo fcinfo, bool jaccard, const char *fn)
 					 jaccard ?
 					 errhint("Build them from crm.profile_size(profile).") :
 					 errhint("Build them from crm.profile_unit(profile).")));
-		e = simacc_insert(st->acc, post->items[j], &found);
+		e = SimCandInsert(st, post->items[j], &found);
 		if (!found)
 		{
 			e->acc = 0.0;
@@ -945,7 +1033,9 @@ profile_candidates_combinefn(PG_FUNCTION_ARGS)
 	while ((e = simacc_iterate(s2->acc, &it)) != NULL)
 	{
 		bool		found;
-		SimAccEntry *e1 = simacc_insert(s1->acc, e->key, &found);
+		SimAccEntry *e1;
+
+		e1 = SimCandInsert(s1, e->key, &found);
 
 		if (!found)
 		{
@@ -970,7 +1060,10 @@ profile_candidates_serialfn(PG_FUNCTION_ARGS)
 	if ((Size) st->acc->members > (MaxAllocSize - VARSIZE(st->target) - 64) / 20)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("profile_candidates state too large to send to a parallel worker")));
+				 errmsg("%s state too large to send to a parallel worker", SimCandName(st)),
+				 errdetail("It holds %u candidates; a state is sent as one value of at most 1 GB.",
+						   (unsigned) st->acc->members),
+				 errhint("Disable parallel query for this statement (SET max_parallel_workers_per_gather = 0).")));
 	pq_begintypsend(&buf);
 	pq_sendbyte(&buf, SIM_CANDIDATE_STATE_FORMAT);
 	pq_sendbyte(&buf, st->jaccard ? 1 : 0);
@@ -1047,7 +1140,7 @@ profile_candidates_deserialfn(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 					 errmsg("invalid profile_candidates state: bad sum")));
-		e = simacc_insert(st->acc, key, &found);
+		e = SimCandInsert(st, key, &found);
 		e->acc = found ? e->acc + acc : acc;
 		e->size = size;
 	}
@@ -1108,7 +1201,8 @@ profile_candidates_finalfn(PG_FUNCTION_ARGS)
 	st = PG_ARGISNULL(0) ? NULL : (SimCandState *) PG_GETARG_POINTER(0);
 	if (st == NULL)
 		PG_RETURN_NULL();
-	vals = palloc(Max(st->acc->members, 1) * sizeof(double));
+	vals = CrmMemoryAlloc(CurrentMemoryContext, st->acc->members, sizeof(double),
+						  SimCandName(st), "Ranking the candidates");
 	simacc_start_iterate(st->acc, &it);
 	while ((e = simacc_iterate(st->acc, &it)) != NULL)
 	{
@@ -1125,7 +1219,8 @@ profile_candidates_finalfn(PG_FUNCTION_ARGS)
 	}
 	else
 		kth = 0.0;
-	ids = palloc(Max(n, 1) * sizeof(int32));
+	ids = CrmMemoryAlloc(CurrentMemoryContext, n, sizeof(int32), SimCandName(st),
+						 "Ranking the candidates");
 	simacc_start_iterate(st->acc, &it);
 	while ((e = simacc_iterate(st->acc, &it)) != NULL)
 	{
@@ -1135,7 +1230,8 @@ profile_candidates_finalfn(PG_FUNCTION_ARGS)
 			ids[m++] = e->key;
 	}
 	qsort(ids, m, sizeof(int32), SimInt32Cmp);	/* by id: deterministic */
-	out = palloc(Max(m, 1) * sizeof(Datum));
+	out = CrmMemoryAlloc(CurrentMemoryContext, m, sizeof(Datum), SimCandName(st),
+						 "Ranking the candidates");
 	for (n = 0; n < m; n++)
 		out[n] = Int32GetDatum(ids[n]);
 	PG_RETURN_ARRAYTYPE_P(construct_array(out, (int) m, INT4OID, 4, true, TYPALIGN_INT));

@@ -7,11 +7,24 @@
 #   test/run-tests.sh              everything
 #   test/run-tests.sh rfm 010      only tests whose name contains one of the words
 #   CRM_TEST_VERBOSE=1 test/run-tests.sh   also print the output of passing test scripts
+#   test/run-tests.sh --checked    on PostgreSQL built with assertions, ASan and
+#                                  UBSan (test/lib/checked.sh), then a fuzz pass
+#                                  (test/lib/fuzz.sh); --fuzz-minutes N per fuzzer
+#                                  (default 2, 0 = none)
 set -uo pipefail
 . "$(dirname "$0")/lib/common.sh"
 cd "$CRM_ROOT" || exit 2
 
-filters=("$@")
+filters=() checked=0 fuzz_minutes=2
+while [ $# -gt 0 ]; do
+	case "$1" in
+		--checked) checked=1 ;;
+		--fuzz-minutes) fuzz_minutes=$2; shift ;;
+		*) filters+=("$1") ;;
+	esac
+	shift
+done
+[ $checked = 1 ] && . test/lib/checked.sh && . test/lib/fuzz.sh
 selected() {
 	[ ${#filters[@]} -eq 0 ] && return 0
 	local f
@@ -21,7 +34,9 @@ selected() {
 
 # packages the tests need beyond the build (one Debian package per line)
 mapfile -t test_packages < <(grep -v '^#' test/apt-packages.txt 2>/dev/null | grep -v '^ *$')
+[ $checked = 1 ] && test_packages+=("${CRM_FUZZ_PACKAGES[@]}")
 crm_install_deps "${test_packages[@]}"
+[ $checked = 1 ] && crm_checked_server
 CRM_PRIVATE_INSTALL=${CRM_PRIVATE_INSTALL:-1} crm_build_install
 crm_cluster_start
 
@@ -72,6 +87,11 @@ for t in test/t/*.sh; do
 	if [ $rc -eq 0 ]; then
 		printf 'test %-40s ... ok       %4ss\n' "$name" "$secs"; passed=$((passed + 1))
 		[ "${CRM_TEST_VERBOSE:-0}" = 1 ] && sed 's/^/    | /' "$scratch/log"
+	elif [ $rc -eq 77 ] && [ -d "$CRM_ROOT/../shared/datasets" ]; then
+		# the real data sets are here (as in CI): a test that skips has lost them
+		printf 'test %-40s ... FAILED   skipped although ../shared/datasets is present (%s)\n' \
+			"$name" "$(tail -n 1 "$scratch/log")"
+		failed=$((failed + 1)); failures+=("t/$name")
 	elif [ $rc -eq 77 ]; then
 		printf 'test %-40s ... skipped  (%s)\n' "$name" "$(tail -n 1 "$scratch/log")"; skipped=$((skipped + 1))
 	else
@@ -86,6 +106,8 @@ if problems=$(crm_server_log_problems); then
 	echo "the server crashed during the run:"; echo "$problems"
 	failed=$((failed + 1)); failures+=("server crash")
 fi
+[ $checked = 1 ] && selected fuzz && [ "$fuzz_minutes" != 0 ] &&
+	crm_fuzz_pass "$fuzz_minutes" "$fuzz_minutes"
 [ ${#failures[@]} -gt 0 ] && echo "failed: ${failures[*]}"
 if [ $skipped -gt 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"

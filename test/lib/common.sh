@@ -73,8 +73,15 @@ crm_install_deps() {
 # so the copy is a complete, relocated installation.
 crm_build_install() {
 	crm_log "building crm_analytics against $("$PG_CONFIG" --version)"
+	# objects built against another installation (another version, or the
+	# checked server's sanitizer flags) are not reused
+	local stamp="$CRM_ROOT/.build-stamp" want
+	want="$PG_CONFIG $("$PG_CONFIG" --version) $("$PG_CONFIG" --cflags)"
+	[ "$(cat "$stamp" 2>/dev/null)" = "$want" ] ||
+		make -C "$CRM_ROOT" -s PG_CONFIG="$PG_CONFIG" clean >/dev/null 2>&1
 	make -C "$CRM_ROOT" -s PG_CONFIG="$PG_CONFIG" COPT=-Werror >/dev/null ||
 		crm_die "the build failed"
+	echo "$want" >"$stamp"
 	CRM_PGBIN=$("$PG_CONFIG" --bindir)
 	if [ "${CRM_PRIVATE_INSTALL:-0}" = 1 ]; then
 		crm_tmp_init
@@ -149,8 +156,10 @@ crm_cluster_stop() {
 	CRM_TMP=
 }
 
-# The server crashed or logged a PANIC during the run?
+# The server crashed, logged a PANIC, an assertion failure (TRAP, on an
+# assertion-enabled server) or a sanitizer report during the run?
 crm_server_log_problems() {
 	[ -n "${CRM_TMP:-}" ] && [ -f "$CRM_TMP/server.log" ] || return 1
-	grep -E "terminated by signal|PANIC|server process .* was terminated" "$CRM_TMP/server.log"
+	grep -E "terminated by signal|PANIC|server process .* was terminated|server process .* exited with exit code|TRAP: |AddressSanitizer|LeakSanitizer|runtime error: " \
+		"$CRM_TMP/server.log" | head -n 40 | grep .
 }

@@ -90,10 +90,18 @@ FROM f JOIN crm_gen.group_truth gt USING (true_group)
 WHERE gt.group_name <> 'gift_shoppers' ORDER BY gt.true_group;
 SQL
 )
+	groups=$(q -At -c "SELECT count(*) FROM crm_gen.group_truth WHERE group_name <> 'gift_shoppers'")
+	checked=0
 	while read -r name fr2 fal2 fa2 fb2 tr tal ta tb ok2; do
+		[ -n "$name" ] || continue
+		checked=$((checked + 1))
 		echo "generator, $name: fitted r=$fr2 alpha=$fal2 a=$fa2 b=$fb2 (planted $tr $tal $ta $tb) recovered: $ok2"
 		[ "$ok2" = t ] || { echo "planted BG/NBD parameters of $name not recovered"; fail=1; }
 	done <<<"$res"
+	# every non-seasonal group must have been fitted and checked
+	if [ "$groups" -lt 1 ] || [ "$checked" -ne "$groups" ]; then
+		echo "checked $checked of $groups planted groups"; fail=1
+	fi
 else
 	echo "test/datagen not present: generator part skipped"
 fi
