@@ -16,12 +16,13 @@ SQL_PARTS = src/crm_analytics.sql \
 	src/basket.sql \
 	src/similarity.sql \
 	src/clv.sql \
-	src/deviation.sql \
-	src/forecast.sql \
-	src/concentration.sql \
+	src/predict.sql \
 	src/journeys.sql \
 	src/abtest.sql \
-	src/attribution.sql
+	src/attribution.sql \
+	src/deviation.sql \
+	src/forecast.sql \
+	src/concentration.sql
 CRM_INSTALL_SQL = sql/$(EXTENSION)--$(EXTVERSION).sql
 
 # install scripts of earlier versions (kept for upgrade tests) and upgrade scripts

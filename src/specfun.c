@@ -750,3 +750,10 @@ CrmChi2Sf(double x, double k)
 		return 1.0;
 	return CrmGammaIncUpper(0.5 * k, 0.5 * x);
 }
+
+/* P(Z > z) for a standard normal Z, accurate in the far tail (p-values of z statistics). */
+double
+CrmNormalUpperTail(double z)
+{
+	return 0.5 * erfc(z / M_SQRT2);
+}

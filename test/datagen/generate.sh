@@ -166,7 +166,7 @@ gen_args=(--seed "$seed" --customers "$customers" --quiet)
 [[ -n $products ]] && gen_args+=(--products "$products")
 
 static_tables=(group_truth planted_rules campaigns campaign_truth funnel_truth products channel_truth
-	campaign_spend_truth)
+	campaign_spend_truth prospects prospect_truth)
 stream_tables=(customers customer_truth orders order_lines events campaign_members journeys touches
 	campaign_spend)
 all_tables=("${static_tables[@]}" "${stream_tables[@]}")
@@ -194,6 +194,12 @@ declare -A ddl=(
 		p_continue float8 NOT NULL"
 	[products]="product_id int NOT NULL, sku text NOT NULL, name text NOT NULL,
 		category text NOT NULL, unit_price numeric(10,2) NOT NULL"
+	[prospects]="prospect_id bigint NOT NULL, age int NOT NULL, income_k int NOT NULL,
+		web_visits int NOT NULL, email_opens int NOT NULL, days_since_visit int NOT NULL,
+		channel text NOT NULL, has_app boolean NOT NULL, converted boolean NOT NULL,
+		first_year_spend numeric(12,2) NOT NULL"
+	[prospect_truth]="model text NOT NULL, term text NOT NULL, feature text NOT NULL,
+		level text, coefficient float8 NOT NULL"
 	[customers]="customer_id bigint NOT NULL, name text NOT NULL, email text NOT NULL,
 		country text NOT NULL, channel text NOT NULL, signup_at timestamptz NOT NULL,
 		age int NOT NULL, annual_income_k int NOT NULL, spending_score int NOT NULL"
@@ -318,7 +324,9 @@ idx k6_small \
 	"ALTER TABLE $s.planted_rules ADD PRIMARY KEY (antecedent_sku, consequent_sku);" \
 	"ALTER TABLE $s.funnel_truth ADD PRIMARY KEY (from_stage);" \
 	"ALTER TABLE $s.channel_truth ADD PRIMARY KEY (channel);" \
-	"ALTER TABLE $s.campaign_spend_truth ADD PRIMARY KEY (campaign_id);"
+	"ALTER TABLE $s.campaign_spend_truth ADD PRIMARY KEY (campaign_id);" \
+	"ALTER TABLE $s.prospects ADD PRIMARY KEY (prospect_id);" \
+	"ALTER TABLE $s.prospect_truth ADD PRIMARY KEY (model, term);"
 idx k7_marketing \
 	"CREATE UNIQUE INDEX touches_pkey ON $s.touches (journey_id, touch_no);" \
 	"CREATE UNIQUE INDEX journeys_pkey ON $s.journeys (journey_id);" \

@@ -114,9 +114,9 @@ else
 fi
 
 # ------------------------------------------------------------------ shape
-tables="campaign_members campaign_truth campaigns customer_truth customers events funnel_truth group_truth order_lines orders planted_rules products channel_truth campaign_spend_truth journeys touches campaign_spend"
-check "17 tables, each with a primary key, 15 foreign keys" "
-SELECT count(*) = 17 AND count(*) FILTER (WHERE pk) = 17 AND max(fks) = 15,
+tables="campaign_members campaign_truth campaigns customer_truth customers events funnel_truth group_truth order_lines orders planted_rules products channel_truth campaign_spend_truth journeys touches campaign_spend prospect_truth prospects"
+check "19 tables, each with a primary key, 15 foreign keys" "
+SELECT count(*) = 19 AND count(*) FILTER (WHERE pk) = 19 AND max(fks) = 15,
        format(': %s tables, %s with pk, %s fks', count(*), count(*) FILTER (WHERE pk), max(fks))
 FROM (SELECT c.relname,
              EXISTS (SELECT FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'p') AS pk,
@@ -139,12 +139,12 @@ for t in $tables; do
 	[[ -n $a && $a == "$b" ]] && same+=("$t")
 	[[ $a != "$c" ]] && diff+=("$t")
 done
-if ((${#same[@]} == 17)); then
-	ok "same seed => identical rows in all 17 tables (md5 of ordered rows)"
+if ((${#same[@]} == 19)); then
+	ok "same seed => identical rows in all 19 tables (md5 of ordered rows)"
 else
 	not_ok "same seed => identical rows: only ${same[*]}"
 fi
-want_diff="campaign_members customer_truth customers events order_lines orders products journeys touches campaign_spend"
+want_diff="campaign_members customer_truth customers events order_lines orders products journeys touches campaign_spend prospects"
 missing=""
 for t in $want_diff; do
 	[[ " ${diff[*]} " == *" $t "* ]] || missing+=" $t"
@@ -163,7 +163,7 @@ if cc -O2 -Wall -Wextra -Werror -o "$bin" "$gen_dir/datagen.c" -lm; then
 	"$bin" --customers 3000 --seed 99 --out "$scratch/o1" --quiet &&
 		"$bin" --customers 3000 --seed 99 --out "$scratch/o2" --quiet &&
 		"$bin" --customers 3000 --seed 100 --out "$scratch/o3" --quiet
-	if diff -r "$scratch/o1" "$scratch/o2" >/dev/null && [[ $(ls "$scratch/o1" | wc -l) == 34 ]]; then
+	if diff -r "$scratch/o1" "$scratch/o2" >/dev/null && [[ $(ls "$scratch/o1" | wc -l) == 38 ]]; then
 		ok "datagen output files are byte-identical for the same seed"
 	else
 		not_ok "datagen output files differ for the same seed"
