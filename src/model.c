@@ -68,6 +68,8 @@ PG_FUNCTION_INFO_V1(model_send);
 PG_FUNCTION_INFO_V1(model_predict);
 PG_FUNCTION_INFO_V1(model_predict_label);
 PG_FUNCTION_INFO_V1(model_explain);
+PG_FUNCTION_INFO_V1(model_predict_probability);
+PG_FUNCTION_INFO_V1(model_feature_importance);
 PG_FUNCTION_INFO_V1(model_json);
 
 /* The smallest possible value: header, counts, target, lengths, checksum. */
@@ -83,6 +85,10 @@ CrmModelKindOpsFor(int kind)
 			return &CrmLogisticRegressionOps;
 		case CRM_MODEL_LINEAR:
 			return &CrmLinearRegressionOps;
+		case CRM_MODEL_DECISION_TREE:
+			return &CrmDecisionTreeOps;
+		case CRM_MODEL_BOOSTED_TREES:
+			return &CrmBoostedTreesOps;
 		default:
 			return NULL;
 	}
@@ -432,18 +438,17 @@ CrmModelDecode(const char *data, int len, MemoryContext ctx)
 	m->target.name = CrmModelReadString(&buf, CRM_MODEL_MAX_NAME, false, NULL, "the target name");
 	m->target.source_type = CrmModelReadString(&buf, CRM_MODEL_MAX_NAME, false, NULL, "the target type");
 	m->target.type = CrmModelReadByte(&buf, "the target type");
-	if (m->target.type != ops->target)
+	if (m->target.type != CRM_TARGET_CLASSES && m->target.type != CRM_TARGET_NUMERIC)
+		CrmModelCorrupt("Its target has an unknown type.");
+	if (ops->target != 0 && m->target.type != ops->target)
 		CrmModelCorrupt(psprintf("A %s model cannot have this kind of target.", ops->name));
 	m->target.nlevels = CrmModelReadCount(&buf, CRM_MODEL_MAX_LEVELS, 12, "target level");
 	if ((m->target.type == CRM_TARGET_CLASSES) != (m->target.nlevels >= 2) ||
-		(m->target.type == CRM_TARGET_NUMERIC && m->target.nlevels != 0))
+		(m->target.type == CRM_TARGET_NUMERIC && m->target.nlevels != 0) ||
+		m->target.nlevels > ops->max_classes)
 		CrmModelCorrupt("The target levels do not fit the kind of target.");
-	{
-		int32	   *lens;
-
-		CrmModelReadLevels(&buf, m->target.nlevels, false, &m->target.levels, &lens,
-						   &m->target.level_rows, "a target level");
-	}
+	CrmModelReadLevels(&buf, m->target.nlevels, false, &m->target.levels, &m->target.level_len,
+					   &m->target.level_rows, "a target level");
 	m->target.mean = CrmModelReadDouble(&buf, false, "the target mean");
 	m->target.sd = CrmModelReadDouble(&buf, false, "the target standard deviation");
 
@@ -806,7 +811,7 @@ model_predict(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("crm.predict returns the probability of the positive class of a binary classifier"),
 				 errdetail("The model has %d classes.", m->target.nlevels),
-				 errhint("Use crm.predict_label for the most probable class.")));
+				 errhint("Use crm.predict_label for the most probable class, or crm.predict_probability for the probability of one class.")));
 	PG_RETURN_FLOAT8(c->out[1]);
 }
 
@@ -848,6 +853,70 @@ model_predict_label(PG_FUNCTION_ARGS)
 				best = k;
 	}
 	PG_RETURN_TEXT_P(cstring_to_text(m->target.levels[best]));
+}
+
+/* crm.predict_probability(model, features record, class text): P(class). */
+Datum
+model_predict_probability(PG_FUNCTION_ARGS)
+{
+	CrmModelCache *c = CrmModelCacheGet(fcinfo, 0);
+	HeapTupleHeader rec = PG_GETARG_HEAPTUPLEHEADER(1);
+	text	   *cls = PG_GETARG_TEXT_PP(2);
+	const CrmModel *m = c->model;
+	int			k;
+
+	CrmModelCheckKind(m, "crm.predict_probability", true, 0);
+	for (k = 0; k < m->target.nlevels; k++)
+		if (m->target.level_len[k] == (int) VARSIZE_ANY_EXHDR(cls) &&
+			memcmp(m->target.levels[k], VARDATA_ANY(cls), m->target.level_len[k]) == 0)
+			break;
+	if (k == m->target.nlevels)
+	{
+		StringInfoData names;
+		int			j;
+
+		initStringInfo(&names);
+		for (j = 0; j < m->target.nlevels && names.len < 400; j++)
+			appendStringInfo(&names, "%s%s", j ? ", " : "", quote_literal_cstr(m->target.levels[j]));
+		if (j < m->target.nlevels)
+			appendStringInfoString(&names, ", ...");
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("\"%s\" is not a class of the model", text_to_cstring(cls)),
+				 errdetail("Its classes are %s.", names.data)));
+	}
+	CrmModelPredictRow(c, CrmModelCacheRow(c, rec, NULL, "crm.predict_probability"));
+	PG_RETURN_FLOAT8(c->out[k]);
+}
+
+/*
+ * crm.feature_importance(model): how much each feature matters, as the
+ * kind measures it, normalised to sum to 1 (all 0 when nothing matters).
+ */
+Datum
+model_feature_importance(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	CrmModel   *m = CrmModelFromArg(fcinfo, 0);
+	const CrmModelKindOps *ops = CrmModelKindOpsFor(m->kind);
+	double	   *imp = palloc0(sizeof(double) * m->nfeatures);
+	double		total = 0.0;
+	int			f;
+
+	ops->importance(m, imp);
+	for (f = 0; f < m->nfeatures; f++)
+		total += imp[f];
+	InitMaterializedSRF(fcinfo, 0);
+	for (f = 0; f < m->nfeatures; f++)
+	{
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
+
+		values[0] = CStringGetTextDatum(m->features[f].name);
+		values[1] = Float8GetDatum(total > 0 ? imp[f] / total : 0.0);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
 }
 
 /*

@@ -43,8 +43,9 @@
 typedef enum CrmModelKind
 {
 	CRM_MODEL_LOGISTIC = 1,		/* logistic regression (regression.c) */
-	CRM_MODEL_LINEAR = 2		/* linear regression (regression.c) */
-	/* 3, 4: decision trees and boosted trees (issue 12) */
+	CRM_MODEL_LINEAR = 2,		/* linear regression (regression.c) */
+	CRM_MODEL_DECISION_TREE = 3,	/* CART (tree.c, tree_grow.c) */
+	CRM_MODEL_BOOSTED_TREES = 4 /* gradient-boosted trees (tree.c, boost.c) */
 } CrmModelKind;
 
 typedef enum CrmFeatureType
@@ -95,6 +96,7 @@ typedef struct CrmTarget
 	uint8		type;			/* CrmTargetType */
 	int32		nlevels;		/* classes: 2 for binary (negative, positive) */
 	char	  **levels;
+	int32	   *level_len;		/* byte lengths of the texts */
 	int64	   *level_rows;
 	double		mean;			/* numeric: mean of the training target */
 	double		sd;
@@ -147,7 +149,8 @@ typedef struct CrmModelKindOps
 {
 	uint8		kind;
 	const char *name;			/* SQL-facing name: "logistic_regression" */
-	CrmTargetType target;		/* what it predicts */
+	CrmTargetType target;		/* what it predicts; 0: classes or a number */
+	int			max_classes;	/* most classes of a classifier */
 	/* kind-specific part of the binary format */
 	void		(*write_payload) (StringInfo buf, const CrmModel *m);
 	void		(*read_payload) (StringInfo buf, CrmModel *m);
@@ -167,11 +170,18 @@ typedef struct CrmModelKindOps
 							double *base, double *contrib);
 	/* the kind's part of crm.model_json (JSON object members, no braces) */
 	void		(*json_payload) (StringInfo out, const CrmModel *m);
+	/*
+	 * crm.feature_importance: importance[f] >= 0 per feature (normalised
+	 * by the caller to sum to 1).
+	 */
+	void		(*importance) (const CrmModel *m, double *importance);
 } CrmModelKindOps;
 
-/* the kinds (regression.c) */
+/* the kinds (regression.c, tree.c) */
 extern const CrmModelKindOps CrmLogisticRegressionOps;
 extern const CrmModelKindOps CrmLinearRegressionOps;
+extern const CrmModelKindOps CrmDecisionTreeOps;
+extern const CrmModelKindOps CrmBoostedTreesOps;
 
 /* model.c */
 extern const CrmModelKindOps *CrmModelKindOpsFor(int kind);
@@ -208,6 +218,7 @@ extern int32 CrmLevelIndexFind(const CrmFeature *f, const char *s, int len);
 typedef enum CrmTargetRule
 {
 	CRM_TARGET_RULE_BINARY,		/* boolean, or a column with two levels */
+	CRM_TARGET_RULE_CLASSES,	/* two or more levels */
 	CRM_TARGET_RULE_NUMERIC		/* a number */
 } CrmTargetRule;
 
@@ -238,5 +249,7 @@ extern int64 CrmTrainRows(const CrmTrainData *td);
 extern int64 CrmTrainSkipped(const CrmTrainData *td);
 extern int	CrmTrainPasses(const CrmTrainData *td);
 extern bool CrmTrainInMemory(const CrmTrainData *td);
+extern void CrmTrainRelease(CrmTrainData *td);
+extern bool CrmColumnIsNumeric(Oid typid);
 
 #endif							/* CRM_MODEL_H */

@@ -464,6 +464,7 @@ struct CrmTrainData
 	int64		rows_read;
 	int64		rows_skipped;
 	CrmModel   *model;
+	CrmFeature	target_index;	/* class text -> class, for many classes */
 	/* a later pass over the query */
 	CrmTrainBatch batch;
 	int64		pass_rows;
@@ -513,12 +514,14 @@ CrmTrainOpen(CrmQuery *q, CrmTargetRule rule, const char *fn, MemoryContext ctx)
 						 errmsg("the target (first column \"%s\") of the query of %s has type %s",
 								col->name, fn, format_type_be(col->typid)),
 						 errhint("Return the number to predict as the first column.")));
-			if (rule == CRM_TARGET_RULE_BINARY && col->conv == CRM_CONV_NONE)
+			if (rule != CRM_TARGET_RULE_NUMERIC && col->conv == CRM_CONV_NONE)
 				ereport(ERROR,
 						(errcode(ERRCODE_DATATYPE_MISMATCH),
 						 errmsg("the target (first column \"%s\") of the query of %s has type %s",
 								col->name, fn, format_type_be(col->typid)),
-						 errhint("Return a boolean, or a text or integer column with two values, as the first column.")));
+						 rule == CRM_TARGET_RULE_BINARY ?
+						 errhint("Return a boolean, or a text or integer column with two values, as the first column.") :
+						 errhint("Return the class (a boolean, text, enum or integer column) as the first column.")));
 		}
 		else
 		{
@@ -596,6 +599,13 @@ CrmDictCode(CrmTrainData *td, CrmTrainColumn *col, const char *s, int len, Datum
 						col->name, td->fn),
 				 errdetail("Found %s, %s and %.*s.", dict->text[0], dict->text[1], Min(len, 200), s),
 				 errhint("A binary classifier needs a boolean, or a column with two values, as its target.")));
+	if (col == &td->cols[0] && dict->n >= CRM_MODEL_MAX_LEVELS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("the target (first column \"%s\") of the query of %s has more than %d distinct values",
+						col->name, td->fn, CRM_MODEL_MAX_LEVELS),
+				 errhint("A classifier predicts one of at most %d classes; for a number, use a regression.",
+						 CRM_MODEL_MAX_LEVELS)));
 	if (dict->n >= CRM_MODEL_MAX_LEVELS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -910,23 +920,28 @@ CrmTrainFirstPass(CrmTrainData *td)
 	else
 	{
 		int32	   *order;
+		int			nclasses = tcol->dict.n;
 
-		if (tcol->dict.n != 2)
+		if (nclasses < 2)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("the target (first column \"%s\") of the query of %s has only one value; it needs two",
 							tcol->name, td->fn),
 					 errdetail("Every row has the target %s.", tcol->dict.text[0]),
-					 errhint("Return a boolean or a two-valued column as the target; rows with a NULL target are skipped.")));
+					 td->rule == CRM_TARGET_RULE_BINARY ?
+					 errhint("Return a boolean or a two-valued column as the target; rows with a NULL target are skipped.") :
+					 errhint("A classifier needs at least two classes; rows with a NULL target are skipped.")));
 		order = CrmDictSortedOrder(tcol);
 		m->target.type = CRM_TARGET_CLASSES;
-		m->target.nlevels = 2;
-		m->target.levels = palloc(sizeof(char *) * 2);
-		m->target.level_rows = palloc(sizeof(int64) * 2);
-		for (j = 0; j < 2; j++)
+		m->target.nlevels = nclasses;
+		m->target.levels = palloc(sizeof(char *) * nclasses);
+		m->target.level_rows = palloc(sizeof(int64) * nclasses);
+		m->target.level_len = palloc(sizeof(int32) * nclasses);
+		for (j = 0; j < nclasses; j++)
 		{
 			m->target.levels[j] = tcol->dict.text[order[j]];
 			m->target.level_rows[j] = tcol->dict.rows[order[j]];
+			m->target.level_len[j] = tcol->dict.len[order[j]];
 		}
 		m->target.mean = NAN;
 		m->target.sd = NAN;
@@ -992,7 +1007,7 @@ CrmTrainFirstPass(CrmTrainData *td)
 
 			if ((ch & 63) == 0)
 				CHECK_FOR_INTERRUPTS();
-			if (td->rule == CRM_TARGET_RULE_BINARY)
+			if (td->rule != CRM_TARGET_RULE_NUMERIC)
 			{
 				double	   *y = CrmChunkY(td, ch);
 
@@ -1049,6 +1064,33 @@ CrmTrainChanged(CrmTrainData *td, const char *detail)
 					 "visible to it), or raise crm_analytics.max_memory.")));
 }
 
+/* The class of target text s (len bytes), or -1 when it is not one. */
+static int
+CrmTargetClass(CrmTrainData *td, const char *s, int len)
+{
+	const CrmTarget *t = &td->model->target;
+
+	if (t->nlevels <= 8)
+	{
+		int			k;
+
+		for (k = 0; k < t->nlevels; k++)
+			if (t->level_len[k] == len && memcmp(t->levels[k], s, len) == 0)
+				return k;
+		return -1;
+	}
+	if (td->target_index.levels == NULL)
+	{
+		/* many classes: a level index over the class texts */
+		td->target_index.name = t->name;
+		td->target_index.nlevels = t->nlevels;
+		td->target_index.levels = t->levels;
+		td->target_index.level_len = t->level_len;
+		CrmLevelIndexBuild(&td->target_index, td->ctx);
+	}
+	return CrmLevelIndexFind(&td->target_index, s, len);
+}
+
 /* A later pass: encode one row with the final schema. */
 static void
 CrmTrainLaterRow(TupleTableSlot *slot, void *arg)
@@ -1075,13 +1117,9 @@ CrmTrainLaterRow(TupleTableSlot *slot, void *arg)
 		int			len;
 		double		numkey;
 		const char *s = CrmTargetText(tcol, slot->tts_values[0], &len, &numkey);
-		int			k;
+		int			k = s != NULL ? CrmTargetClass(td, s, len) : -1;
 
-		for (k = 0; k < 2; k++)
-			if (s != NULL && (int) strlen(m->target.levels[k]) == len &&
-				memcmp(m->target.levels[k], s, len) == 0)
-				break;
-		if (k == 2)
+		if (k < 0)
 			CrmTrainChanged(td, psprintf("A target value of column \"%s\" was not seen before.", tcol->name));
 		td->batch.y[b] = k;
 	}
@@ -1180,6 +1218,36 @@ CrmTrainForEachBatch(CrmTrainData *td, CrmTrainBatchCallback cb, void *arg)
 	if (td->pass_rows != td->nrows)
 		CrmTrainChanged(td, psprintf("It returned " INT64_FORMAT " rows with a target, " INT64_FORMAT " the first time.",
 									 td->pass_rows, td->nrows));
+}
+
+/*
+ * Give up the in-memory store (a trainer that copied the rows into a layout
+ * of its own): later requests for the rows run the query again.
+ */
+void
+CrmTrainRelease(CrmTrainData *td)
+{
+	int64		k;
+
+	if (!td->in_memory)
+		return;
+	for (k = 0; k < td->nchunks; k++)
+		pfree(td->chunks[k]);
+	if (td->chunks)
+		pfree(td->chunks);
+	td->chunks = NULL;
+	td->nchunks = td->capchunks = 0;
+	td->in_memory = false;
+}
+
+/* Is a column of type typid a numeric feature (or target)? */
+bool
+CrmColumnIsNumeric(Oid typid)
+{
+	bool		categorical,
+				is_enum;
+
+	return CrmColumnConv(typid, &categorical, &is_enum) != CRM_CONV_NONE && !categorical;
 }
 
 /* Numeric features: count, and the feature number of each. */

@@ -41,7 +41,7 @@ CREATE TYPE crm.model (
 	STORAGE = extended
 );
 COMMENT ON TYPE crm.model IS
-'a trained predictive model of any kind (logistic or linear regression): features with their encoding and imputation, target levels, parameters and training facts';
+'a trained predictive model of any kind (logistic or linear regression, decision tree, boosted trees): features with their encoding and imputation, target levels, parameters and training facts';
 
 CREATE FUNCTION crm.logistic_regression(query text, l2 float8 DEFAULT 0, class_weight text DEFAULT NULL,
 										max_iterations integer DEFAULT 100)
@@ -63,21 +63,35 @@ RETURNS float8
 AS 'MODULE_PATHNAME', 'model_predict'
 LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION crm.predict(crm.model, record) IS
-'the model applied to a row whose columns are found by name: the probability of the positive class of a classifier, or the predicted value of a regression';
+'the model applied to a row whose columns are found by name: the probability of the positive class of a binary classifier, or the predicted value of a regression (more classes: crm.predict_label, crm.predict_probability)';
 
 CREATE FUNCTION crm.predict_label(model crm.model, features record, threshold float8 DEFAULT 0.5)
 RETURNS text
 AS 'MODULE_PATHNAME', 'model_predict_label'
 LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION crm.predict_label(crm.model, record, float8) IS
-'the predicted class of a classifier for a row: the positive level when its probability is at least threshold, else the negative level';
+'the predicted class of a classifier for a row: the positive level when its probability is at least threshold, else the negative level; with more classes the most probable one';
 
 CREATE FUNCTION crm.explain(model crm.model, features record)
 RETURNS TABLE (feature text, value text, contribution float8)
 AS 'MODULE_PATHNAME', 'model_explain'
 LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 20;
 COMMENT ON FUNCTION crm.explain(crm.model, record) IS
-'why the model scores a row so: a base value and one additive contribution per feature (log-odds for a classifier); for regressions coefficient x (value - training mean)';
+'why the model scores a row so: a base value and one additive contribution per feature (log-odds for logistic regression and boosted trees, the probability for a decision tree); for regressions coefficient x (value - training mean), for trees exact TreeSHAP values';
+
+CREATE FUNCTION crm.predict_probability(model crm.model, features record, class text)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'model_predict_probability'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.predict_probability(crm.model, record, text) IS
+'the probability of one class (given as text) for a row, for a classifier of two or more classes';
+
+CREATE FUNCTION crm.feature_importance(model crm.model)
+RETURNS TABLE (feature text, importance float8)
+AS 'MODULE_PATHNAME', 'model_feature_importance'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 20;
+COMMENT ON FUNCTION crm.feature_importance(crm.model) IS
+'how much each feature matters, normalised to sum to 1: impurity decrease (gain) of its splits for trees, the standard deviation of its term in the linear predictor for regressions';
 
 CREATE FUNCTION crm.model_json(model crm.model)
 RETURNS jsonb

@@ -349,28 +349,79 @@ CrmRegressionJson(StringInfo out, const CrmModel *m)
 	}
 }
 
+/*
+ * Standardised coefficient size: the standard deviation, over the training
+ * rows, of the feature's term in the linear predictor.  For a numeric
+ * feature |coefficient| x its standard deviation; for a categorical one the
+ * spread of its level coefficients (0 for the reference) weighted by the
+ * levels' training frequencies.
+ */
+static void
+CrmRegressionImportance(const CrmModel *m, double *importance)
+{
+	const CrmRegression *reg = (const CrmRegression *) m->payload;
+	int			f;
+
+	for (f = 0; f < m->nfeatures; f++)
+	{
+		const CrmFeature *feat = &m->features[f];
+		int			c = reg->col_start[f];
+
+		if (feat->type == CRM_FEATURE_NUMERIC)
+			importance[f] = fabs(reg->coef[c]) * feat->sd;
+		else
+		{
+			double		total = 0.0,
+						mean = 0.0,
+						var = 0.0;
+			int			l;
+
+			for (l = 0; l < feat->nlevels; l++)
+				total += (double) feat->level_rows[l];
+			if (total <= 0)
+			{
+				importance[f] = 0.0;
+				continue;
+			}
+			for (l = 1; l < feat->nlevels; l++)
+				mean += reg->coef[c + l - 1] * feat->level_rows[l] / total;
+			for (l = 0; l < feat->nlevels; l++)
+			{
+				double		d = (l == 0 ? 0.0 : reg->coef[c + l - 1]) - mean;
+
+				var += d * d * feat->level_rows[l] / total;
+			}
+			importance[f] = sqrt(var);
+		}
+	}
+}
+
 const CrmModelKindOps CrmLogisticRegressionOps = {
 	.kind = CRM_MODEL_LOGISTIC,
 	.name = "logistic_regression",
 	.target = CRM_TARGET_CLASSES,
+	.max_classes = 2,
 	.write_payload = CrmRegressionWrite,
 	.read_payload = CrmRegressionRead,
 	.prepare = CrmRegressionPrepare,
 	.predict = CrmLogisticPredict,
 	.explain = CrmRegressionExplain,
-	.json_payload = CrmRegressionJson
+	.json_payload = CrmRegressionJson,
+	.importance = CrmRegressionImportance
 };
 
 const CrmModelKindOps CrmLinearRegressionOps = {
 	.kind = CRM_MODEL_LINEAR,
 	.name = "linear_regression",
 	.target = CRM_TARGET_NUMERIC,
+	.max_classes = 0,
 	.write_payload = CrmRegressionWrite,
 	.read_payload = CrmRegressionRead,
 	.prepare = CrmRegressionPrepare,
 	.predict = CrmLinearPredict,
 	.explain = CrmRegressionExplain,
-	.json_payload = CrmRegressionJson
+	.json_payload = CrmRegressionJson,
+	.importance = CrmRegressionImportance
 };
 
 /* ----------------------------------------------------------------------
