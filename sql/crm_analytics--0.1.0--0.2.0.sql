@@ -1285,3 +1285,53 @@ AS 'MODULE_PATHNAME', 'hash_split'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION crm.hash_split(text, float8) IS
 'deterministic train/test split: true (test) for a fraction test_fraction of the keys, from a hash of the key alone (FNV-1a 64 then the SplitMix64 finaliser), whatever the row order';
+
+-- Prediction II: decision trees and gradient-boosted trees (issue 12); the model
+-- type, crm.predict, crm.predict_label and crm.explain now take both tree kinds
+COMMENT ON TYPE crm.model IS
+'a trained predictive model of any kind (logistic or linear regression, decision tree, boosted trees): features with their encoding and imputation, target levels, parameters and training facts';
+COMMENT ON FUNCTION crm.predict(crm.model, record) IS
+'the model applied to a row whose columns are found by name: the probability of the positive class of a binary classifier, or the predicted value of a regression (more classes: crm.predict_label, crm.predict_probability)';
+COMMENT ON FUNCTION crm.predict_label(crm.model, record, float8) IS
+'the predicted class of a classifier for a row: the positive level when its probability is at least threshold, else the negative level; with more classes the most probable one';
+COMMENT ON FUNCTION crm.explain(crm.model, record) IS
+'why the model scores a row so: a base value and one additive contribution per feature (log-odds for logistic regression and boosted trees, the probability for a decision tree); for regressions coefficient x (value - training mean), for trees exact TreeSHAP values';
+
+CREATE FUNCTION crm.predict_probability(model crm.model, features record, class text)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'model_predict_probability'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.predict_probability(crm.model, record, text) IS
+'the probability of one class (given as text) for a row, for a classifier of two or more classes';
+
+CREATE FUNCTION crm.feature_importance(model crm.model)
+RETURNS TABLE (feature text, importance float8)
+AS 'MODULE_PATHNAME', 'model_feature_importance'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 20;
+COMMENT ON FUNCTION crm.feature_importance(crm.model) IS
+'how much each feature matters, normalised to sum to 1: impurity decrease (gain) of its splits for trees, the standard deviation of its term in the linear predictor for regressions';
+
+CREATE FUNCTION crm.decision_tree(query text, max_depth integer DEFAULT 5, min_leaf integer DEFAULT 20,
+								  criterion text DEFAULT NULL)
+RETURNS crm.model
+AS 'MODULE_PATHNAME', 'decision_tree'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION crm.decision_tree(text, integer, integer, text) IS
+'CART decision tree of a query returning (target, feature, ...): classes (gini or entropy) or a number (squared_error), exact numeric thresholds, categorical features split into two subsets of levels; grown level by level, in memory or one pass over the query per level';
+
+CREATE FUNCTION crm.boosted_trees(query text, trees integer DEFAULT 100, learning_rate float8 DEFAULT 0.1,
+								  max_depth integer DEFAULT 3, min_leaf integer DEFAULT 20,
+								  subsample float8 DEFAULT 1, seed bigint DEFAULT 0,
+								  validation_fraction float8 DEFAULT 0, loss text DEFAULT NULL)
+RETURNS crm.model
+AS 'MODULE_PATHNAME', 'boosted_trees'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION crm.boosted_trees(text, integer, float8, integer, integer, float8, bigint, float8, text) IS
+'gradient-boosted trees of a query returning (target, feature, ...): log-loss for a binary target, squared error for a number; histogram split finding over at most 255 bins per feature, row subsampling, early stopping on a held-out fraction';
+
+CREATE FUNCTION crm.tree_rules(model crm.model)
+RETURNS TABLE (leaf integer, rule text, "rows" bigint, prediction float8, class text, depth integer, tree integer)
+AS 'MODULE_PATHNAME', 'tree_rules'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 32;
+COMMENT ON FUNCTION crm.tree_rules(crm.model) IS
+'one row per leaf of a decision tree (or of every tree of boosted trees): the path as a SQL condition, its training rows, its prediction (positive-class rate, probability of the most probable class, mean, or leaf value) and most probable class';
