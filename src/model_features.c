@@ -611,7 +611,7 @@ CrmDictCode(CrmTrainData *td, CrmTrainColumn *col, const char *s, int len, Datum
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("column \"%s\" of the query of %s has more than %d distinct values",
 						col->name, td->fn, CRM_MODEL_MAX_LEVELS),
-				 errdetail("A categorical column is one-hot encoded, one level per distinct value."),
+				 errdetail("A categorical column has one level per distinct value (a regression encodes each as a column, a tree splits on sets of them)."),
 				 errhint("Group rare values into an 'other' level, or drop the column (an identifier is not a feature).")));
 	if (len > CRM_MODEL_MAX_LEVEL_LEN)
 		ereport(ERROR,

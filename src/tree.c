@@ -755,6 +755,9 @@ tree_rules(PG_FUNCTION_ARGS)
 					for (k = 1; k < m->target.nlevels; k++)
 						if (n->counts[k] > n->counts[best])
 							best = k;
+					/* two classes: the label crm.predict_label gives (rate >= 0.5) */
+					if (m->target.nlevels == 2)
+						best = 2 * n->counts[1] >= n->rows ? 1 : 0;
 					k = m->target.nlevels == 2 ? 1 : best;
 					values[3] = Float8GetDatum((double) n->counts[k] / (double) n->rows);
 					nulls[4] = false;
