@@ -7,7 +7,11 @@
 #    midpoint of two consecutive values), the same rows, and at every leaf
 #    the same class probabilities (or mean);
 #  - on 4,000 rows of 8 features, several depths and leaf sizes, Gini and
-#    entropy, two and three classes, and a regression.
+#    entropy, two and three classes, and a regression;
+#  - crm.boosted_trees (log-loss and squared error) gives the predictions of
+#    HistGradientBoostingClassifier / Regressor with the same settings (no
+#    early stopping, no L2, max_leaf_nodes=None) to 1e-6: the same bins
+#    (quantile midpoints of up to 255 bins), float32 gradients and splits.
 # The values are multiples of 1/64 below 2^17, exact in the float32 that
 # scikit-learn's trees work in.  The features have distinct enough values
 # that two features rarely tie for the best split (scikit-learn breaks ties
@@ -51,6 +55,11 @@ for c in $cases; do
 	q -At -c "SELECT crm.model_json(crm.decision_tree('SELECT $target, x1, x2, x3, x4, x5, x6, x7, x8 FROM pts', $depth, $leaf, '$crit'))" \
 		>"$d/$name-$depth-$leaf.json" || exit 1
 done
+# boosted trees: log-loss and squared error, 50 trees
+q -At -F ',' -c "SELECT crm.predict(b, p), crm.predict(r, p)
+	FROM (SELECT crm.boosted_trees('SELECT y, x1, x2, x3, x4, x5, x6, x7, x8 FROM pts', 50, 0.1, 3, 20) AS b,
+				 crm.boosted_trees('SELECT v, x1, x2, x3, x4, x5, x6, x7, x8 FROM pts', 50, 0.2, 4, 10) AS r) m, pts p
+	ORDER BY i" >"$d/boost.csv" || exit 1
 $py - "$d" "$cases" <<'PY'
 import sys, json
 import numpy as np
@@ -139,6 +148,20 @@ for c in cases:
     if diffs:
         fail = 1
 print(f"{total_nodes} nodes compared, {total_ties} ties")
+# boosted trees: the same algorithm as HistGradientBoosting (bins at the
+# midpoints of quantiles, float32 gradients), so the same predictions
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+ours = np.loadtxt(d + "/boost.csv", delimiter=",")
+common = dict(l2_regularization=0.0, early_stopping=False, max_leaf_nodes=None, random_state=0)
+hc = HistGradientBoostingClassifier(max_iter=50, learning_rate=0.1, max_depth=3, min_samples_leaf=20, **common)
+hr = HistGradientBoostingRegressor(max_iter=50, learning_rate=0.2, max_depth=4, min_samples_leaf=10, **common)
+pc = hc.fit(X, targets["y"]).predict_proba(X)[:, 1]
+pr = hr.fit(X, targets["v"]).predict(X)
+dc, dr = np.max(np.abs(pc - ours[:, 0])), np.max(np.abs(pr - ours[:, 1]) / np.maximum(np.abs(pr), 1))
+print(f"boosted trees against HistGradientBoosting: largest difference {dc:.2e} (probability), {dr:.2e} (relative, regression)")
+if dc > 1e-6 or dr > 1e-6:
+    print("FAIL: boosted trees differ from HistGradientBoosting")
+    fail = 1
 if total_nodes < 300 or total_ties > total_nodes / 50:
     print("FAIL: too few nodes compared, or too many ties to call it agreement")
     fail = 1
