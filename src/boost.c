@@ -411,21 +411,6 @@ CrmBoostSubtract(CrmBoost *b, int first, int last)
 	}
 }
 
-/* Order of levels by G/H, then level number. */
-static int
-CrmBoostLevelCmp(const void *a, const void *b, void *arg)
-{
-	const double *key = (const double *) arg;
-	int			la = *(const int *) a,
-				lb = *(const int *) b;
-
-	if (key[la] < key[lb])
-		return -1;
-	if (key[la] > key[lb])
-		return 1;
-	return (la > lb) - (la < lb);
-}
-
 /* The split of the rows of node i: the best over features and bin boundaries, or none. */
 static void
 CrmBoostBestSplit(CrmBoost *b, int i)
@@ -470,7 +455,7 @@ CrmBoostBestSplit(CrmBoost *b, int i)
 					key[j] = hb[j].g / Max(hb[j].h, 1e-300);
 					order[np++] = j;
 				}
-			qsort_arg(order, np, sizeof(int), CrmBoostLevelCmp, key);
+			qsort_arg(order, np, sizeof(int), CrmTreeLevelCmp, key);	/* by G/H */
 		}
 		for (j = 0; j + 1 < np; j++)
 		{
@@ -1059,7 +1044,6 @@ boosted_trees(PG_FUNCTION_ARGS)
 				maxbins = 0,
 				k,
 				f;
-	bytea	   *result;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -1213,14 +1197,5 @@ boosted_trees(PG_FUNCTION_ARGS)
 	CrmModelAddFact(m, "max_bins", CRM_FACT_INT, maxbins, 0, NULL);
 	CrmModelAddFact(m, "query_passes", CRM_FACT_INT, CrmTrainPasses(td), 0, NULL);
 	CrmModelAddFact(m, "in_memory", CRM_FACT_BOOL, in_memory, 0, NULL);
-	CrmModelAddFact(m, "training_ms", CRM_FACT_FLOAT, 0,
-					(GetCurrentTimestamp() - start) / 1000.0, NULL);
-
-	CrmQueryClose(&q);
-	MemoryContextSwitchTo(callctx);
-	result = CrmModelEncode(m);
-	MemoryContextDelete(ctx);
-	if (SPI_finish() != SPI_OK_FINISH)
-		elog(ERROR, "SPI_finish failed");
-	PG_RETURN_BYTEA_P(result);
+	PG_RETURN_BYTEA_P(CrmTrainFinish(m, &q, start, ctx, callctx));
 }

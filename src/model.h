@@ -24,6 +24,7 @@
 #include "postgres.h"
 
 #include "access/tupdesc.h"
+#include "datatype/timestamp.h"
 #include "executor/tuptable.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
@@ -251,5 +252,7 @@ extern int	CrmTrainPasses(const CrmTrainData *td);
 extern bool CrmTrainInMemory(const CrmTrainData *td);
 extern void CrmTrainRelease(CrmTrainData *td);
 extern bool CrmColumnIsNumeric(Oid typid);
+extern bytea *CrmTrainFinish(CrmModel *m, CrmQuery *q, TimestampTz start, MemoryContext ctx,
+							 MemoryContext callctx);
 
 #endif							/* CRM_MODEL_H */

@@ -30,11 +30,13 @@
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
+#include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 #include "utils/typcache.h"
 
 #include "model.h"
@@ -1285,6 +1287,27 @@ int
 CrmTrainPasses(const CrmTrainData *td)
 {
 	return td->q->nruns;
+}
+
+/*
+ * The end of every training function: the training_ms fact, the query
+ * closed, the model encoded in callctx, the training context ctx deleted
+ * and SPI finished.
+ */
+bytea *
+CrmTrainFinish(CrmModel *m, CrmQuery *q, TimestampTz start, MemoryContext ctx, MemoryContext callctx)
+{
+	bytea	   *result;
+
+	CrmModelAddFact(m, "training_ms", CRM_FACT_FLOAT, 0,
+					(GetCurrentTimestamp() - start) / 1000.0, NULL);
+	CrmQueryClose(q);
+	MemoryContextSwitchTo(callctx);
+	result = CrmModelEncode(m);
+	MemoryContextDelete(ctx);
+	if (SPI_finish() != SPI_OK_FINISH)
+		elog(ERROR, "SPI_finish failed");
+	return result;
 }
 
 /* Are the rows kept in memory? */

@@ -1001,7 +1001,6 @@ CrmRegressionTrain(FunctionCallInfo fcinfo, bool logistic)
 	double		ll,
 				ll0,
 				sigma2 = 1.0;
-	bytea	   *result;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -1241,16 +1240,7 @@ CrmRegressionTrain(FunctionCallInfo fcinfo, bool logistic)
 	CrmModelAddFact(m, "l2", CRM_FACT_FLOAT, 0, l2, NULL);
 	CrmModelAddFact(m, "query_passes", CRM_FACT_INT, CrmTrainPasses(td), 0, NULL);
 	CrmModelAddFact(m, "in_memory", CRM_FACT_BOOL, CrmTrainInMemory(td), 0, NULL);
-	CrmModelAddFact(m, "training_ms", CRM_FACT_FLOAT, 0,
-					(GetCurrentTimestamp() - start) / 1000.0, NULL);
-
-	CrmQueryClose(&q);
-	MemoryContextSwitchTo(callctx);
-	result = CrmModelEncode(m);
-	MemoryContextDelete(ctx);
-	if (SPI_finish() != SPI_OK_FINISH)
-		elog(ERROR, "SPI_finish failed");
-	PG_RETURN_BYTEA_P(result);
+	PG_RETURN_BYTEA_P(CrmTrainFinish(m, &q, start, ctx, callctx));
 }
 
 /* crm.logistic_regression(query, l2, class_weight, max_iterations) */

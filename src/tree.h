@@ -130,5 +130,6 @@ extern int64 CrmSortValues(const double *v, uint32 n, uint32 *order, uint32 *ran
 extern int	CrmTreeCheckDepth(FunctionCallInfo fcinfo, int argno);
 extern int	CrmTreeCheckMinLeaf(FunctionCallInfo fcinfo, int argno);
 extern void CrmTreeCheckFeatures(const CrmModel *m, const char *fn);
+extern int	CrmTreeLevelCmp(const void *a, const void *b, void *arg);
 
 #endif							/* CRM_TREE_H */

@@ -584,7 +584,6 @@ decision_tree(PG_FUNCTION_ARGS)
 	bool		in_memory;
 	int			leaves = 0,
 				i;
-	bytea	   *result;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -661,14 +660,5 @@ decision_tree(PG_FUNCTION_ARGS)
 	CrmModelAddFact(m, "leaves", CRM_FACT_INT, leaves, 0, NULL);
 	CrmModelAddFact(m, "query_passes", CRM_FACT_INT, CrmTrainPasses(td), 0, NULL);
 	CrmModelAddFact(m, "in_memory", CRM_FACT_BOOL, in_memory, 0, NULL);
-	CrmModelAddFact(m, "training_ms", CRM_FACT_FLOAT, 0,
-					(GetCurrentTimestamp() - start) / 1000.0, NULL);
-
-	CrmQueryClose(&q);
-	MemoryContextSwitchTo(callctx);
-	result = CrmModelEncode(m);
-	MemoryContextDelete(ctx);
-	if (SPI_finish() != SPI_OK_FINISH)
-		elog(ERROR, "SPI_finish failed");
-	PG_RETURN_BYTEA_P(result);
+	PG_RETURN_BYTEA_P(CrmTrainFinish(m, &q, start, ctx, callctx));
 }

@@ -360,13 +360,13 @@ CrmCartBestNumeric(const CrmCart *c, int node, int feature, const double *values
 	}
 }
 
-/* Order of levels by key, then level number. */
-static int
-CrmCartLevelCmp(const void *a, const void *b, void *arg)
+/* Order of levels (int) by key (the double array arg), then level number. */
+int
+CrmTreeLevelCmp(const void *a, const void *b, void *arg)
 {
 	const double *key = (const double *) arg;
-	int32		la = *(const int32 *) a,
-				lb = *(const int32 *) b;
+	int			la = *(const int *) a,
+				lb = *(const int *) b;
 
 	if (key[la] < key[lb])
 		return -1;
@@ -467,7 +467,7 @@ CrmCartBestCategorical(CrmCart *c, int node, int feature, const double *stats, C
 
 			key[order[l]] = c->classes ? s[1] / (s[0] + s[1]) : s[1] / s[0];
 		}
-		qsort_arg(order, np, sizeof(int32), CrmCartLevelCmp, key);
+		qsort_arg(order, np, sizeof(int32), CrmTreeLevelCmp, key);
 		CrmCartScanOrder(c, node, feature, stats, order, np, inleft, best);
 	}
 	else if (np <= CRM_CART_EXHAUSTIVE_LEVELS)
@@ -524,7 +524,7 @@ CrmCartBestCategorical(CrmCart *c, int node, int feature, const double *stats, C
 
 				key[order[l]] = s[k] / CrmCartRows(c, s);
 			}
-			qsort_arg(order, np, sizeof(int32), CrmCartLevelCmp, key);
+			qsort_arg(order, np, sizeof(int32), CrmTreeLevelCmp, key);
 			CrmCartScanOrder(c, node, feature, stats, order, np, inleft, best);
 		}
 		pfree(present);
