@@ -1334,4 +1334,4 @@ RETURNS TABLE (leaf integer, rule text, "rows" bigint, prediction float8, class 
 AS 'MODULE_PATHNAME', 'tree_rules'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 32;
 COMMENT ON FUNCTION crm.tree_rules(crm.model) IS
-'one row per leaf of a decision tree (or of every tree of boosted trees): the path as a SQL condition, its training rows, its prediction (positive-class rate, probability of the most probable class, mean, or leaf value) and most probable class';
+'one row per leaf of a decision tree (or of every tree of boosted trees): the path as a SQL condition, its training rows, its prediction (positive-class rate, probability of the most probable class, mean, or leaf value) and its class as crm.predict_label gives it';

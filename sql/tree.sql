@@ -317,42 +317,57 @@ FROM crm.feature_importance(crm.linear_regression('SELECT y, x FROM r6'));
 ------------------------------------------------------------------------------
 -- bad input
 ------------------------------------------------------------------------------
-\set VERBOSITY verbose
-SELECT crm.decision_tree('SELECT y, x FROM g8', 0);
-SELECT crm.decision_tree('SELECT y, x FROM g8', 31);
-SELECT crm.decision_tree('SELECT y, x FROM g8', 3, 0);
-SELECT crm.decision_tree('SELECT y, x FROM g8', 3, 1, 'variance');
-SELECT crm.decision_tree('SELECT y, x FROM g8', 3, 1, 'squared_error');
-SELECT crm.decision_tree('SELECT y, x FROM g8', NULL);
-SELECT crm.decision_tree(NULL);
-SELECT crm.boosted_trees('SELECT y, x FROM g8', 0);
-SELECT crm.boosted_trees('SELECT y, x FROM g8', 10001);
-SELECT crm.boosted_trees('SELECT y, x FROM g8', 10, 0);
-SELECT crm.boosted_trees('SELECT y, x FROM g8', 10, -1);
-SELECT crm.boosted_trees('SELECT y, x FROM g8', 10, 'NaN');
-SELECT crm.boosted_trees('SELECT y, x FROM g8', 10, 0.1, 0);
-SELECT crm.boosted_trees('SELECT y, x FROM g8', 10, 0.1, 3, 0);
-SELECT crm.boosted_trees('SELECT y, x FROM g8', 10, 0.1, 3, 1, 0);
-SELECT crm.boosted_trees('SELECT y, x FROM g8', 10, 0.1, 3, 1, 1.5);
-SELECT crm.boosted_trees('SELECT y, x FROM g8', 10, 0.1, 3, 1, 1, 0, 1);
-SELECT crm.boosted_trees('SELECT y, x FROM g8', 10, 0.1, 3, 1, 1, 0, 0, 'hinge');
-SELECT crm.boosted_trees('SELECT y, x FROM g8', 10, 0.1, 3, 1, 1, 0, 0, 'squared_error');
+-- each statement's SQLSTATE, message, detail and hint
+CREATE FUNCTION tree_err(q text) RETURNS TABLE (state text, message text, detail text, hint text)
+LANGUAGE plpgsql AS $$
+BEGIN
+	EXECUTE q;
+	state := 'no error';
+	RETURN NEXT;
+EXCEPTION WHEN OTHERS THEN
+	GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL,
+		hint = PG_EXCEPTION_HINT;
+	RETURN NEXT;
+END $$;
+\pset format unaligned
+\pset fieldsep ' | '
+\pset footer off
+SELECT * FROM tree_err($q$SELECT crm.decision_tree('SELECT y, x FROM g8', 0)$q$);
+SELECT * FROM tree_err($q$SELECT crm.decision_tree('SELECT y, x FROM g8', 31)$q$);
+SELECT * FROM tree_err($q$SELECT crm.decision_tree('SELECT y, x FROM g8', 3, 0)$q$);
+SELECT * FROM tree_err($q$SELECT crm.decision_tree('SELECT y, x FROM g8', 3, 1, 'variance')$q$);
+SELECT * FROM tree_err($q$SELECT crm.decision_tree('SELECT y, x FROM g8', 3, 1, 'squared_error')$q$);
+SELECT * FROM tree_err($q$SELECT crm.decision_tree('SELECT y, x FROM g8', NULL)$q$);
+SELECT * FROM tree_err($q$SELECT crm.decision_tree(NULL)$q$);
+SELECT * FROM tree_err($q$SELECT crm.boosted_trees('SELECT y, x FROM g8', 0)$q$);
+SELECT * FROM tree_err($q$SELECT crm.boosted_trees('SELECT y, x FROM g8', 10001)$q$);
+SELECT * FROM tree_err($q$SELECT crm.boosted_trees('SELECT y, x FROM g8', 10, 0)$q$);
+SELECT * FROM tree_err($q$SELECT crm.boosted_trees('SELECT y, x FROM g8', 10, -1)$q$);
+SELECT * FROM tree_err($q$SELECT crm.boosted_trees('SELECT y, x FROM g8', 10, 'NaN')$q$);
+SELECT * FROM tree_err($q$SELECT crm.boosted_trees('SELECT y, x FROM g8', 10, 0.1, 0)$q$);
+SELECT * FROM tree_err($q$SELECT crm.boosted_trees('SELECT y, x FROM g8', 10, 0.1, 3, 0)$q$);
+SELECT * FROM tree_err($q$SELECT crm.boosted_trees('SELECT y, x FROM g8', 10, 0.1, 3, 1, 0)$q$);
+SELECT * FROM tree_err($q$SELECT crm.boosted_trees('SELECT y, x FROM g8', 10, 0.1, 3, 1, 1.5)$q$);
+SELECT * FROM tree_err($q$SELECT crm.boosted_trees('SELECT y, x FROM g8', 10, 0.1, 3, 1, 1, 0, 1)$q$);
+SELECT * FROM tree_err($q$SELECT crm.boosted_trees('SELECT y, x FROM g8', 10, 0.1, 3, 1, 1, 0, 0, 'hinge')$q$);
+SELECT * FROM tree_err($q$SELECT crm.boosted_trees('SELECT y, x FROM g8', 10, 0.1, 3, 1, 1, 0, 0, 'squared_error')$q$);
 -- a constant target, a feature with one value, an all-NULL feature
-SELECT crm.decision_tree('SELECT true, x FROM g8');
-SELECT crm.boosted_trees('SELECT 1.0, x FROM g8');
-SELECT crm.decision_tree('SELECT y, x, 5 AS five FROM g8');
-SELECT crm.decision_tree('SELECT y, x, NULL::float8 AS nothing FROM g8');
-SELECT crm.boosted_trees('SELECT y, x, NULL::text AS nothing FROM g8');
+SELECT * FROM tree_err($q$SELECT crm.decision_tree('SELECT true, x FROM g8')$q$);
+SELECT * FROM tree_err($q$SELECT crm.boosted_trees('SELECT 1.0, x FROM g8')$q$);
+SELECT * FROM tree_err($q$SELECT crm.decision_tree('SELECT y, x, 5 AS five FROM g8')$q$);
+SELECT * FROM tree_err($q$SELECT crm.decision_tree('SELECT y, x, NULL::float8 AS nothing FROM g8')$q$);
+SELECT * FROM tree_err($q$SELECT crm.boosted_trees('SELECT y, x, NULL::text AS nothing FROM g8')$q$);
 -- no feature, no rows, not a query
-SELECT crm.decision_tree('SELECT y FROM g8');
-SELECT crm.decision_tree('SELECT y, x FROM g8 WHERE false');
-SELECT crm.decision_tree('DELETE FROM g8 RETURNING y, x');
+SELECT * FROM tree_err($q$SELECT crm.decision_tree('SELECT y FROM g8')$q$);
+SELECT * FROM tree_err($q$SELECT crm.decision_tree('SELECT y, x FROM g8 WHERE false')$q$);
+SELECT * FROM tree_err($q$SELECT crm.decision_tree('DELETE FROM g8 RETURNING y, x')$q$);
 -- too many levels: boosted trees take 255 (one bin each), the model 1000
-SELECT crm.boosted_trees('SELECT i % 2 = 0, (i % 300)::text AS code FROM generate_series(1, 3000) i');
-SELECT crm.decision_tree('SELECT i % 2 = 0, i::text AS code FROM generate_series(1, 3000) i');
+SELECT * FROM tree_err($q$SELECT crm.boosted_trees('SELECT i % 2 = 0, (i % 300)::text AS code FROM generate_series(1, 3000) i')$q$);
+SELECT * FROM tree_err($q$SELECT crm.decision_tree('SELECT i % 2 = 0, i::text AS code FROM generate_series(1, 3000) i')$q$);
 -- tree functions on other kinds
-SELECT * FROM crm.tree_rules(crm.linear_regression('SELECT y, x FROM r6'));
-\set VERBOSITY default
+SELECT * FROM tree_err($q$SELECT * FROM crm.tree_rules(crm.linear_regression('SELECT y, x FROM r6'))$q$);
+\pset format aligned
+\pset footer on
 -- a corrupted model: one character changed, truncated, the wrong kind
 SELECT overlay(m::text placing (CASE WHEN substr(m::text, 60, 1) = 'A' THEN 'B' ELSE 'A' END) from 60 for 1)::crm.model FROM gm;
 SELECT left(m::text, 120)::crm.model FROM gm;
@@ -361,5 +376,5 @@ SELECT replace(m::text, 'boosted_trees:', 'decision_tree:')::crm.model FROM bm;
 -- a row without a feature column
 SELECT crm.predict(m, r) FROM gm, (SELECT 1 AS z) r;
 
-DROP FUNCTION shap_v(jsonb, int, jsonb, text[]);
+DROP FUNCTION shap_v(jsonb, int, jsonb, text[]), tree_err(text);
 DROP TABLE g8, gm, r6, c4, cm4, rnd, cand, gini_best, sse_best, bm, st, shap_brute, m3, nl;

@@ -1013,7 +1013,8 @@ CrmBoostArgFloat(FunctionCallInfo fcinfo, int argno, const char *name)
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be NULL", name)));
+				 errmsg("%s must not be NULL", name),
+				 errhint("Leave the argument out for its default.")));
 	return PG_GETARG_FLOAT8(argno);
 }
 
@@ -1048,14 +1049,16 @@ boosted_trees(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("the query of %s must not be NULL", fn)));
+				 errmsg("the query of %s must not be NULL", fn),
+				 errhint("Pass a SELECT returning (target, feature, ...).")));
 	query = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	b = palloc0(sizeof(CrmBoost));
 	b->fn = fn;
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("trees must not be NULL")));
+				 errmsg("trees must not be NULL"),
+				 errhint("Leave the argument out for its default.")));
 	b->ntrees = PG_GETARG_INT32(1);
 	if (b->ntrees < 1 || b->ntrees > CRM_BOOST_MAX_TREES)
 		ereport(ERROR,
@@ -1082,7 +1085,8 @@ boosted_trees(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(6))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("seed must not be NULL")));
+				 errmsg("seed must not be NULL"),
+				 errhint("Leave the argument out for its default.")));
 	b->seed = PG_GETARG_INT64(6);
 	b->validation_fraction = CrmBoostArgFloat(fcinfo, 7, "validation_fraction");
 	if (!(b->validation_fraction >= 0 && b->validation_fraction < 1))

@@ -50,7 +50,8 @@ CrmTreeCheckDepth(FunctionCallInfo fcinfo, int argno)
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("max_depth must not be NULL")));
+				 errmsg("max_depth must not be NULL"),
+				 errhint("Leave the argument out for its default.")));
 	d = PG_GETARG_INT32(argno);
 	if (d < 1 || d > CRM_TREE_MAX_DEPTH)
 		ereport(ERROR,
@@ -70,7 +71,8 @@ CrmTreeCheckMinLeaf(FunctionCallInfo fcinfo, int argno)
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("min_leaf must not be NULL")));
+				 errmsg("min_leaf must not be NULL"),
+				 errhint("Leave the argument out for its default.")));
 	n = PG_GETARG_INT32(argno);
 	if (n < 1)
 		ereport(ERROR,
@@ -588,7 +590,8 @@ decision_tree(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("the query of %s must not be NULL", fn)));
+				 errmsg("the query of %s must not be NULL", fn),
+				 errhint("Pass a SELECT returning (target, feature, ...).")));
 	query = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	max_depth = CrmTreeCheckDepth(fcinfo, 1);
 	min_leaf = CrmTreeCheckMinLeaf(fcinfo, 2);
