@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The model value: binary send/receive round trip (COPY ... FORMAT binary),
-# and a hardened decoder.  Thousands of corrupted values -- random byte
-# flips, flips with the checksum recomputed (so that every length, count and
-# number is checked on its own), truncations, inflated counts, random bytes
-# -- go through the text input, the binary input (COPY FROM ... binary), and
-# crm.predict / crm.model_json when a mutation happens to stay a valid
-# model.  Each must be a clean ERROR or a valid model, never a crash: the
-# server answers afterwards and its log has no crash.
+# and a hardened decoder, for a regression and both tree kinds.  Thousands
+# of corrupted values -- random byte flips, flips with the checksum
+# recomputed (so that every length, count and number is checked on its
+# own), truncations, inflated counts, random bytes -- go through the text
+# input, the binary input (COPY FROM ... binary), and crm.predict /
+# crm.model_json / crm.explain (and crm.tree_rules) when a mutation happens
+# to stay a valid model.  Each must be a clean ERROR or a valid model, never
+# a crash: the server answers afterwards and its log has no crash.
 set -uo pipefail
 py=/usr/bin/python3
 q() { psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
@@ -21,24 +22,25 @@ FROM generate_series(1, 2000) i;
 CREATE TABLE models (name text, model crm.model);
 INSERT INTO models
 SELECT 'logistic', crm.logistic_regression('SELECT churned, tenure, spend, channel FROM cust')
-UNION ALL SELECT 'linear', crm.linear_regression('SELECT tenure, spend, channel, churned FROM cust');
+UNION ALL SELECT 'linear', crm.linear_regression('SELECT tenure, spend, channel, churned FROM cust')
+UNION ALL SELECT 'tree', crm.decision_tree('SELECT churned, tenure, spend, channel FROM cust', 3, 50)
+UNION ALL SELECT 'boosted', crm.boosted_trees('SELECT churned, tenure, spend, channel FROM cust', 3, 0.1, 2, 50);
 \\copy models TO '$d/models.bin' WITH (FORMAT binary)
 CREATE TABLE models2 (name text, model crm.model);
 \\copy models2 FROM '$d/models.bin' WITH (FORMAT binary)
 \\copy (SELECT model FROM models WHERE name = 'logistic') TO '$d/model.txt'
+\\copy (SELECT model FROM models WHERE name = 'tree') TO '$d/model_tree.txt'
+\\copy (SELECT model FROM models WHERE name = 'boosted') TO '$d/model_boosted.txt'
 SQL
 same=$(q -c "SELECT count(*) FROM models a JOIN models2 b USING (name) WHERE a.model::text = b.model::text
 	AND (SELECT bool_and(crm.predict(a.model, c) = crm.predict(b.model, c)) FROM cust c)")
-echo "binary COPY round trip: $same of 2 models identical, with identical predictions"
-[ "$same" = 2 ] || fail=1
+echo "binary COPY round trip: $same of 4 models identical, with identical predictions"
+[ "$same" = 4 ] || fail=1
 
 $py - "$d" <<'PY'
 import sys, base64, random, struct
 d = sys.argv[1]
 random.seed(11)
-text = open(d + "/model.txt").read().strip()
-kind, b64 = text.split(":", 1)
-raw = bytearray(base64.b64decode(b64))
 # CRC-32C (Castagnoli), as PostgreSQL computes it
 T = []
 for i in range(256):
@@ -54,34 +56,52 @@ def crc32c(b):
 def seal(b):
     b = bytearray(b[:-4]) if len(b) >= 4 else bytearray(b)
     return bytes(b) + struct.pack(">I", crc32c(b))
-assert seal(raw) == bytes(raw), "our CRC-32C does not match the model's"
-muts = []
-for _ in range(300):                       # flips: the checksum catches them
-    b = bytearray(raw); i = random.randrange(len(b)); b[i] ^= 1 << random.randrange(8); muts.append(bytes(b))
-for _ in range(1500):                      # flips with a valid checksum
-    b = bytearray(raw[:-4])
-    for _ in range(random.choice([1, 1, 2, 5])):
-        i = random.randrange(len(b)); b[i] = random.randrange(256)
-    muts.append(seal(b + b"\0\0\0\0"))
-for _ in range(300):                       # truncated or extended, sealed
-    n = random.randrange(len(raw) + 40)
-    b = (raw[:-4] + bytes(random.randrange(256) for _ in range(40)))[:n]
-    muts.append(seal(bytearray(b) + b"\0\0\0\0"))
-for off in range(4, len(raw) - 4):         # every 32-bit field set to a huge or negative count
-    for v in (0x7FFFFFFF, 0xFFFFFFFF, 0x00100000):
-        b = bytearray(raw[:-4]); b[off:off + 4] = struct.pack(">I", v); muts.append(seal(b + b"\0\0\0\0"))
-for _ in range(200):                       # random bytes
-    muts.append(seal(bytes(random.randrange(256) for _ in range(random.randrange(0, 400))) + b"\0\0\0\0"))
-with open(d + "/fuzz.sql", "w") as f:
+def mutations(raw, scale, field_step):
+    muts = []
+    for _ in range(300 // scale):              # flips: the checksum catches them
+        b = bytearray(raw); i = random.randrange(len(b)); b[i] ^= 1 << random.randrange(8); muts.append(bytes(b))
+    for _ in range(1500 // scale):             # flips with a valid checksum
+        b = bytearray(raw[:-4])
+        for _ in range(random.choice([1, 1, 2, 5])):
+            i = random.randrange(len(b)); b[i] = random.randrange(256)
+        muts.append(seal(b + b"\0\0\0\0"))
+    for _ in range(300 // scale):              # truncated or extended, sealed
+        n = random.randrange(len(raw) + 40)
+        b = (raw[:-4] + bytes(random.randrange(256) for _ in range(40)))[:n]
+        muts.append(seal(bytearray(b) + b"\0\0\0\0"))
+    for off in range(4, len(raw) - 4, field_step):  # 32-bit fields set to a huge or negative count
+        for v in (0x7FFFFFFF, 0xFFFFFFFF, 0x00100000):
+            b = bytearray(raw[:-4]); b[off:off + 4] = struct.pack(">I", v); muts.append(seal(b + b"\0\0\0\0"))
+    for _ in range(200 // scale):              # random bytes
+        muts.append(seal(bytes(random.randrange(256) for _ in range(random.randrange(0, 400))) + b"\0\0\0\0"))
+    return muts
+f = open(d + "/fuzz.sql", "w")
+total = 0
+# the regression model in full; the tree kinds (their payloads: nodes,
+# thresholds, level bitsets, class counts) with fewer mutations each
+for name, scale, step in (("model", 1, 1), ("model_tree", 3, 3), ("model_boosted", 3, 7)):
+    text = open(d + f"/{name}.txt").read().strip()
+    kind, b64 = text.split(":", 1)
+    raw = bytearray(base64.b64decode(b64))
+    assert seal(raw) == bytes(raw), "our CRC-32C does not match the model's"
+    muts = mutations(raw, scale, step)
+    total += len(muts)
+    if name == "model":
+        first = muts[0]
     for m in muts:
         t = kind + ":" + base64.b64encode(m).decode()
-        f.write(f"SELECT crm.model_json(m) IS NOT NULL, (SELECT count(crm.predict(m, c)) FROM cust c) FROM (SELECT '{t}'::crm.model AS m) x;\n")
+        f.write(f"SELECT crm.model_json(m) IS NOT NULL, (SELECT count(crm.predict(m, c)) FROM cust c), "
+                f"(SELECT count(*) FROM crm.explain(m, (SELECT c FROM cust c LIMIT 1))) FROM (SELECT '{t}'::crm.model AS m) x;\n")
+        if kind != "logistic_regression" and kind != "linear_regression":
+            f.write(f"SELECT count(*) FROM crm.tree_rules('{t}'::crm.model);\n")
+f.close()
+muts = [first]
 # the binary input: a COPY file of corrupted values
 with open(d + "/fuzz.bin", "wb") as f:
     f.write(b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0))
     f.write(struct.pack(">hi", 1, len(muts[0])) + muts[0])
     f.write(struct.pack(">h", -1))
-print(f"{len(muts)} corrupted values")
+print(f"{total} corrupted values (logistic regression, decision tree, boosted trees)")
 PY
 psql -X -q -At -f "$d/fuzz.sql" >"$d/fuzz.out" 2>"$d/fuzz.err"
 ok=$(grep -c '^t|' "$d/fuzz.out")
