@@ -31,21 +31,13 @@ if ! $py -c 'import statsmodels, sklearn' 2>/dev/null; then
 fi
 q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 d=$TEST_TMPDIR
-$py -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract("bank-additional/bank-additional-full.csv", sys.argv[2])' "$zip" "$d"
-
+. "$CRM_ROOT/test/lib/datasets.sh"
+crm_load_bank "$zip" "$d" || exit 1
 q <<SQL
-CREATE TABLE bank_raw (age int, job text, marital text, education text, "default" text, housing text, loan text,
-	contact text, month text, day_of_week text, duration int, campaign int, pdays int, previous int, poutcome text,
-	emp_var_rate float8, cons_price_idx float8, cons_conf_idx float8, euribor3m float8, nr_employed float8, y text);
-\\copy bank_raw FROM '$d/bank-additional/bank-additional-full.csv' CSV HEADER DELIMITER ';'
-CREATE TABLE bank AS SELECT row_number() OVER () AS id, * FROM bank_raw;
-ALTER TABLE bank ADD COLUMN is_test boolean;
-UPDATE bank SET is_test = crm.hash_split(id::text, 0.3);
 CREATE TABLE bank_merged AS SELECT * FROM bank;
 UPDATE bank_merged SET "default" = 'unknown' WHERE "default" = 'yes';
 SQL
-features='age, job, marital, education, "default", housing, loan, contact, month, day_of_week, campaign, pdays'
-features+=', previous, poutcome, emp_var_rate, cons_price_idx, cons_conf_idx, euribor3m, nr_employed'
+features=$BANK_FEATURES
 
 # the raw design: separation
 if out=$(q -c "SELECT crm.logistic_regression('SELECT y, $features FROM bank WHERE NOT is_test')" 2>&1); then

@@ -31,20 +31,10 @@ fi
 q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 d=$TEST_TMPDIR
 
-features="gender, senior_citizen, partner, dependents, tenure, phone_service, multiple_lines, internet_service"
-features+=", online_security, online_backup, device_protection, tech_support, streaming_tv, streaming_movies"
-features+=", contract, paperless_billing, payment_method, monthly_charges, total_charges_num"
+. "$CRM_ROOT/test/lib/datasets.sh"
+crm_load_telco "$data" || exit 1
+features=$TELCO_FEATURES
 q <<SQL
-CREATE TABLE telco_raw (customer_id text, gender text, senior_citizen int, partner text, dependents text,
-	tenure int, phone_service text, multiple_lines text, internet_service text, online_security text,
-	online_backup text, device_protection text, tech_support text, streaming_tv text, streaming_movies text,
-	contract text, paperless_billing text, payment_method text, monthly_charges float8, total_charges text,
-	churn text);
-\\copy telco_raw FROM '$data' CSV HEADER
-CREATE TABLE telco AS
-SELECT *, nullif(btrim(total_charges), '')::float8 AS total_charges_num,
-	   crm.hash_split(customer_id, 0.3) AS is_test
-FROM telco_raw;
 CREATE TABLE models AS
 SELECT 'logistic regression' AS name, crm.logistic_regression('SELECT churn, $features FROM telco WHERE NOT is_test') AS m
 UNION ALL SELECT 'decision tree, depth 4', crm.decision_tree('SELECT churn, $features FROM telco WHERE NOT is_test', 4, 20)
