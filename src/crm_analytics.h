@@ -73,7 +73,8 @@ CrmFloatSumResult(const CrmFloatSum *s)
  * A caller's query (query.c): parsed and checked once by CrmQueryOpen (one
  * read-only SELECT with the expected number of columns), then run by
  * CrmQueryForEachRow, read-only, as often as needed, each row handed to a
- * callback in a per-row memory context.  SPI must be connected.
+ * callback in a short-lived memory context reset every few rows.  SPI must be
+ * connected.
  */
 typedef struct CrmQuery
 {
