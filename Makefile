@@ -16,10 +16,13 @@ SQL_PARTS = src/crm_analytics.sql \
 	src/basket.sql \
 	src/similarity.sql \
 	src/clv.sql \
+	src/predict.sql \
+	src/journeys.sql \
+	src/abtest.sql \
+	src/attribution.sql \
 	src/deviation.sql \
 	src/forecast.sql \
-	src/concentration.sql \
-	src/journeys.sql
+	src/concentration.sql
 CRM_INSTALL_SQL = sql/$(EXTENSION)--$(EXTVERSION).sql
 
 # install scripts of earlier versions (kept for upgrade tests) and upgrade scripts
@@ -33,7 +36,7 @@ REGRESS_OPTS = --inputdir=. --load-extension=crm_analytics
 PG_CFLAGS = -Wall -Wextra
 # the server headers are not ours: compile them as system headers so that
 # -Wextra (and -Werror in the test command) applies to our code only
-PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
+PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server) -DCRM_VERSION=\"$(EXTVERSION)\"
 EXTRA_CLEAN = results regression.diffs regression.out
 
 PG_CONFIG ?= pg_config
@@ -45,3 +48,5 @@ $(CRM_INSTALL_SQL): $(SQL_PARTS) $(EXTENSION).control
 
 # PGXS does not track header dependencies: rebuild every object when a header changes
 $(OBJS): $(wildcard src/*.h)
+# the module's magic block carries the version (src/compat.h)
+src/crm_analytics.o: $(EXTENSION).control

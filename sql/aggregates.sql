@@ -84,7 +84,20 @@ INSERT INTO agg_cases VALUES
   '''3 days'', ''strict_increase'', day, item % 3 = 0, item % 3 = 1', 'agg_rows'),
  ('crm.retention(boolean[])', 'item % 2 = 0, item % 3 = 0, seq > 10', 'agg_rows'),
  ('crm.sequence_match(text, timestamptz, boolean[])', '''(?1).*(?2)'', day, item % 3 = 0, item % 3 = 1', 'agg_rows'),
- ('crm.sequence_count(text, timestamptz, boolean[])', '''(?1)(?2)'', day, item % 3 = 0, item % 3 = 1', 'agg_rows');
+ ('crm.sequence_count(text, timestamptz, boolean[])', '''(?1)(?2)'', day, item % 3 = 0, item % 3 = 1', 'agg_rows'),
+ ('crm.ab_test(boolean, boolean)', 'item > 5, seq % 3 = 0', 'agg_rows'),
+ ('crm.ab_test(boolean, boolean, float8)', 'item > 5, seq % 3 = 0, 0.9', 'agg_rows'),
+ ('crm.welch_ttest(float8, boolean)', 'spend, seq % 3 = 0', 'agg_rows'),
+ ('crm.welch_ttest(float8, boolean, float8)', 'spend, seq % 3 = 0, 0.9', 'agg_rows'),
+ ('crm.cuped_test(float8, float8, boolean)', 'spend, frequency, seq % 3 = 0', 'agg_rows'),
+ ('crm.cuped_test(float8, float8, boolean, float8)', 'spend, frequency, seq % 3 = 0, 0.9', 'agg_rows'),
+ ('crm.mann_whitney(float8, boolean)', 'spend, seq % 3 = 0', 'agg_rows'),
+ ('crm.chi2_test(text, boolean)', '(seq % 3)::text, item > 5', 'agg_rows'),
+ ('crm.chi2_test(text, boolean, boolean)', '(seq % 2)::text, item > 5, false', 'agg_rows'),
+ ('crm.auc(float8, boolean)', 'spend, item > 4', 'agg_rows'),
+ ('crm.classification_metrics(float8, boolean)', 'spend / 40, item > 4', 'agg_rows'),
+ ('crm.classification_metrics(float8, boolean, float8)', 'spend / 40, item > 4, 0.4', 'agg_rows'),
+ ('crm.regression_metrics(float8, float8)', 'spend, frequency * 5', 'agg_rows');
 
 -- every aggregate of schema crm has a case
 SELECT p.oid::regprocedure AS aggregate_without_a_case

@@ -279,8 +279,22 @@ RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 DROP TABLE km_huge;
+-- The settings' ranges.  PostgreSQL words its own out-of-range message
+-- differently from 17 on (it adds units), so a rejected value is checked by its
+-- SQLSTATE (22023, invalid_parameter_value) and the range by pg_settings.
+SELECT name, unit, min_val, max_val FROM pg_settings
+WHERE name IN ('crm_analytics.kmeans_max_memory', 'crm_analytics.kmeans_tolerance')
+ORDER BY name;
+\set VERBOSITY sqlstate
 SET crm_analytics.kmeans_max_memory = 0;
+SET crm_analytics.kmeans_max_memory = 63;
 SET crm_analytics.kmeans_tolerance = -1;
+SET crm_analytics.kmeans_tolerance = 1.5;
+\set VERBOSITY default
+SET crm_analytics.kmeans_max_memory = 64;
+SET crm_analytics.kmeans_tolerance = 0;
+SELECT current_setting('crm_analytics.kmeans_max_memory') AS max_memory,
+       current_setting('crm_analytics.kmeans_tolerance') AS tolerance;
 RESET crm_analytics.kmeans_max_memory;
 RESET crm_analytics.kmeans_tolerance;
 -- the memory budget: k-means holds at most the smaller of

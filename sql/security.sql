@@ -42,7 +42,12 @@ INSERT INTO sec_cases VALUES
  ('crm.lorenz_curve(text, integer)', 'crm.lorenz_curve(%s)', 'item, amount'),
  ('crm.path_transitions(text, integer)', 'crm.path_transitions(%s)', 'customer, ts, item'),
  ('crm.top_paths(text, integer, integer)', 'crm.top_paths(%s)', 'customer, ts, item'),
- ('crm.cohort_retention(text, text, text, timestamptz)', 'crm.cohort_retention(%s)', 'customer, ts');
+ ('crm.cohort_retention(text, text, text, timestamptz)', 'crm.cohort_retention(%s)', 'customer, ts'),
+ ('crm.attribution(text, text, interval)', 'crm.attribution(%s, ''markov'')', 'customer, ts, item, x'),
+ ('crm.logistic_regression(text, float8, text, integer)', 'crm.logistic_regression(%s)', 'customer > 2, x, amount'),
+ ('crm.linear_regression(text, float8)', 'crm.linear_regression(%s)', 'amount, x'),
+ ('crm.lift_table(text, integer)', 'crm.lift_table(%s)', 'x, customer > 2'),
+ ('crm.roc_curve(text, boolean)', 'crm.roc_curve(%s)', 'x, customer > 2');
 
 SELECT p.oid::regprocedure AS function_without_a_case
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace

@@ -13,7 +13,7 @@
 
 #include "crm_analytics.h"
 
-PG_MODULE_MAGIC;
+CRM_MODULE_MAGIC;
 
 void		_PG_init(void);
 
@@ -24,9 +24,5 @@ _PG_init(void)
 	MemoryDefineGUCs();
 	KmeansDefineGUCs();
 	BasketDefineGUCs();
-#if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("crm_analytics");
-#else
-	EmitWarningsOnPlaceholders("crm_analytics");
-#endif
 }

@@ -1,8 +1,8 @@
 /*
  * crm_analytics.h
  *		Helpers shared by the capabilities of crm_analytics: exact fast numeric
- *		sums (numsum.c), running a caller's query through SPI (query.c) and the
- *		memory budget (memory.c).
+ *		sums (numsum.c), running a caller's query through SPI (query.c), the
+ *		memory budget (memory.c) and maps of strings to indexes (strmap.c).
  */
 #ifndef CRM_ANALYTICS_H
 #define CRM_ANALYTICS_H
@@ -10,6 +10,8 @@
 #include "postgres.h"
 
 #include <math.h>
+
+#include "compat.h"
 
 #include "access/tupdesc.h"
 #include "executor/tuptable.h"
@@ -166,6 +168,18 @@ CrmCheckFiniteAmount(double amount)
 				 errhint("Filter out NaN and infinite amounts.")));
 }
 
+/* An argument that must be a probability in (0, 1): alpha, power, a rate, a level. */
+static inline void
+CrmCheckOpenUnit(double v, const char *name, const char *hint)
+{
+	if (!(v > 0.0 && v < 1.0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be between 0 and 1 (exclusive)", name),
+				 errdetail("Got %g.", v),
+				 errhint("%s", hint)));
+}
+
 /* A read-only StringInfo over existing bytes (initReadOnlyStringInfo in 17). */
 static inline void
 CrmInitReadOnlyStringInfo(StringInfo buf, char *data, int len)
@@ -175,6 +189,27 @@ CrmInitReadOnlyStringInfo(StringInfo buf, char *data, int len)
 	buf->maxlen = 0;
 	buf->cursor = 0;
 }
+
+/*
+ * Strings to dense indexes in first-seen order (strmap.c): keys are copied
+ * into ctx and terminated; keys[i] and lens[i] give key i back.
+ */
+typedef struct CrmStrMap
+{
+	MemoryContext ctx;
+	const char *fn;				/* the SQL function, for messages */
+	int			nitems;			/* distinct keys */
+	int			capacity;		/* room in keys, lens, hashes */
+	char	  **keys;
+	int32	   *lens;
+	uint32	   *hashes;
+	int32	   *slots;			/* open addressing: 0 = empty, else index + 1 */
+	int			nslots;			/* a power of two, at least 2 * nitems */
+} CrmStrMap;
+
+extern void CrmStrMapInit(CrmStrMap *m, MemoryContext ctx, const char *fn);
+extern int	CrmStrMapIntern(CrmStrMap *m, const char *key, int len, bool *found);
+extern int	CrmStrMapCmpKeys(const void *a, const void *b, void *arg);
 
 /* GUCs of each capability, defined from _PG_init */
 extern void KmeansDefineGUCs(void);

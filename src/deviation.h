@@ -88,16 +88,5 @@ extern double CrmSelectKth(double *x, int64 n, int64 k);
 /* Median of x[0..n-1] as R's median(); reorders x. */
 extern double CrmMedianInPlace(double *x, int64 n);
 
-/* Check an argument that must be a probability in (0, 1). */
-static inline void
-CrmCheckOpenUnit(double v, const char *name, const char *hint)
-{
-	if (!(v > 0.0 && v < 1.0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be between 0 and 1 (exclusive)", name),
-				 errdetail("Got %g.", v),
-				 errhint("%s", hint)));
-}
 
 #endif							/* CRM_DEVIATION_H */

@@ -1,8 +1,9 @@
 /*
  * numerics.h
  *		Shared numerical mechanisms of the capabilities that fit or test
- *		models (CLV, Holt-Winters, deviation tests, ...): the optimisers
- *		(optim.c) and the special functions and quantiles (specfun.c).
+ *		models (CLV, Holt-Winters, deviation tests, regressions, ...): the
+ *		optimisers (optim.c), the special functions and quantiles
+ *		(specfun.c), and dense symmetric linear algebra (linalg.c).
  */
 #ifndef CRM_NUMERICS_H
 #define CRM_NUMERICS_H
@@ -92,11 +93,25 @@ extern double CrmLogSubExp(double a, double b);
 
 /* ---------- distributions and quantiles (specfun.c) ---------- */
 
+/* log B(a, b) for a, b > 0 (Stirling corrections for large arguments). */
+extern double CrmLogBeta(double a, double b);
+
 /*
  * Regularized incomplete beta function I_x(a, b) for a, b > 0, given x and
- * y = 1 - x separately (so that x close to 1 keeps its accuracy).
+ * y = 1 - x separately (so that x close to 1 keeps its accuracy); the upper
+ * tail 1 - I_x(a, b) when upper.
  */
-extern double CrmRegIncompleteBeta(double a, double b, double x, double y);
+extern double CrmBetaInc(double a, double b, double x, double y, bool upper);
+
+/* Regularized upper incomplete gamma function Q(a, x). */
+extern double CrmGammaIncUpper(double a, double x);
+
+/* Standard normal CDF Phi(x) and upper tail 1 - Phi(x). */
+extern double CrmNormalCdf(double x);
+extern double CrmNormalSf(double x);
+
+/* Lower-tail normal quantile: x with Phi(x) = p, 0 < p < 1. */
+extern double CrmNormalQuantile(double p);
 
 /* Upper tail P(T > t) of Student's t distribution with df > 0 degrees of freedom. */
 extern double CrmStudentTUpperTail(double t, double df);
@@ -104,7 +119,37 @@ extern double CrmStudentTUpperTail(double t, double df);
 /* Upper-tail quantile of Student's t: the t with P(T > t) = q, 0 < q < 1, df > 0. */
 extern double CrmStudentTUpperQuantile(double q, double df);
 
-/* Lower-tail normal quantile: x with Phi(x) = p, 0 < p < 1. */
-extern double CrmNormalQuantile(double p);
+/* Upper tail P(X > x) of the chi-square distribution with k degrees of freedom. */
+extern double CrmChi2Sf(double x, double k);
+
+/* Upper tail P(Z > z) of the standard normal distribution. */
+extern double CrmNormalUpperTail(double z);
+
+/* ---------- dense symmetric linear algebra (linalg.c) ---------- */
+
+/*
+ * Factor of a symmetric positive semi-definite matrix A (n x n) as
+ * D^-1/2 A D^-1/2 = L L' over its non-aliased columns, D = diag(A).
+ *
+ * Columns are processed in their order; a column whose squared residual
+ * after projection on the earlier kept columns is below tol relative to its
+ * own squared norm (1 - R^2 < tol) is aliased: it is left out, like the NA
+ * coefficients of R's lm/glm (whose pivoted QR also keeps the earlier of two
+ * collinear columns).  Zero columns are aliased.
+ */
+typedef struct CrmSpdFactor
+{
+	int			n;				/* order of the matrix */
+	int			rank;			/* columns kept */
+	double	   *L;				/* n x n, row-major lower triangle */
+	double	   *scale;			/* 1 / sqrt(A_jj), 0 for aliased columns */
+	bool	   *aliased;		/* columns left out */
+} CrmSpdFactor;
+
+extern void CrmSpdFactorInit(CrmSpdFactor *f, int n, MemoryContext ctx);
+extern int	CrmSpdFactorize(CrmSpdFactor *f, const double *A, double tol,
+							const bool *exclude);
+extern void CrmSpdSolve(const CrmSpdFactor *f, const double *b, double *x);
+extern void CrmSpdInverse(const CrmSpdFactor *f, double *inv);
 
 #endif							/* CRM_NUMERICS_H */

@@ -2,8 +2,11 @@
  * specfun.c
  *		Special functions, declared in numerics.h: for the buy-till-you-die
  *		models (clv_likelihood.c, clv_predict.c) digamma, the Gaussian
- *		hypergeometric function 2F1 on [0, 1), and log-sum-exp helpers; and
- *		the normal and Student t quantiles (the block further down).
+ *		hypergeometric function 2F1 on [0, 1) and log-sum-exp helpers; for the
+ *		statistical tests (abtest.c, abtest_means.c, deviation.c,
+ *		holtwinters.c), the normal, Student's t and chi-square distributions
+ *		through the regularized incomplete beta and gamma functions (second
+ *		half of the file, which has its own notes on accuracy).
  *
  * 2F1 is summed as its power series (Abramowitz & Stegun 15.1.1) after the
  * Euler transformation (A&S 15.3.3)
@@ -19,6 +22,7 @@
  */
 #include "postgres.h"
 
+#include <float.h>
 #include <math.h>
 
 #include "miscadmin.h"
@@ -287,29 +291,81 @@ CrmLogHyp2f1Ap1(double a, double b, double z, bool *ok)
 	return (1.0 - b) * log1p(-z) + log(sum);
 }
 
-/* ------------------------------------------------------------------------
- * Normal and Student t quantiles (deviation/forecast capability: the
- * critical values lambda_i of the generalized ESD test and the prediction
- * intervals of Holt-Winters forecasts).
+/* ---------------------------------------------------------------------
+ * Distribution functions of the statistical tests (promotion analysis:
+ * abtest.c; deviation and forecasts: the critical values of the generalized
+ * ESD test and Holt-Winters prediction intervals)
  *
- * The t distribution's upper tail is P(T > t) = I_x(df/2, 1/2) / 2 with
- * x = df / (df + t^2) (Abramowitz & Stegun 26.7.1), the regularized
- * incomplete beta function summed by its continued fraction (A&S 26.5.8,
- * modified Lentz).  Quantiles are found by Newton steps on the tail
- * probability inside a bracket that bisection keeps, so that tail
- * probabilities down to 1e-300 keep their relative accuracy: the ESD test
- * asks for alpha / (2 (n - i + 1)), which is 1.7e-6 for 14,398 points.
- * The normal quantile refines the rational start of A&S 26.2.23 by Halley
- * steps on erfc().
- * ------------------------------------------------------------------------ */
+ * The tests must agree with scipy to 1e-9 relative, p-values in the far
+ * tails included, so every tail probability is computed directly (never as
+ * 1 - the other tail) and the prefactors x^a y^b / B(a, b) and
+ * x^a e^-x / Gamma(a) are formed with Stirling's correction terms instead of
+ * differences of large log-gamma values (as Loader 2000 and R's nmath do),
+ * which keeps about 14 significant digits for any degrees of freedom:
+ *
+ *	- normal: erfc from libm;
+ *	- Student's t: P(T > t) = I_x(df/2, 1/2) / 2 with x = df / (df + t^2)
+ *	  (Abramowitz & Stegun 26.7.1), the regularized incomplete beta function
+ *	  by its continued fraction (A&S 26.5.8) with the modified Lentz method;
+ *	- chi-square: Q(k/2, x/2), the regularized upper incomplete gamma
+ *	  function by its series (A&S 6.5.29) or continued fraction (A&S 6.5.31);
+ *	- quantiles: the normal one by Acklam's rational approximation polished
+ *	  with Halley steps; Student's t by safeguarded Newton iterations on the
+ *	  tail probability, started from the Cornish-Fisher expansion.
+ * ---------------------------------------------------------------------
+ */
 
-#define CRM_BETACF_MAX_ITER		100000
-#define CRM_BETACF_TINY			1e-300
+/* Iterations of a continued fraction or series before giving up. */
+#define CRM_SPECFUN_MAX_ITER	10000000
+/* Relative accuracy asked of series and continued fractions. */
+#define CRM_SPECFUN_EPS			(2.0 * DBL_EPSILON)
+/* Smallest magnitude used by the Lentz method in place of zero. */
+#define CRM_SPECFUN_TINY		1e-300
+/* log(sqrt(2 pi)) */
+#define CRM_LN_SQRT_2PI			0.918938533204672741780329736406
 
 /*
- * Continued fraction of the incomplete beta function (A&S 26.5.8): returns
- * cf such that I_x(a, b) = x^a y^b / (a B(a, b)) * cf, y = 1 - x.
+ * Stirling's correction: lgamma(x) - ((x - 1/2) log x - x + log sqrt(2 pi))
+ * for x >= 10, by its asymptotic series (error below 1e-17 there).
  */
+static double
+CrmLgammaCorrection(double x)
+{
+	double		inv = 1.0 / x;
+	double		inv2 = inv * inv;
+
+	return inv * (1.0 / 12 - inv2 * (1.0 / 360 - inv2 * (1.0 / 1260 - inv2 * (1.0 / 1680 -
+		inv2 * (1.0 / 1188 - inv2 * (691.0 / 360360 - inv2 * (1.0 / 156 -
+		inv2 * (3617.0 / 122400))))))));
+}
+
+/* log B(a, b) for a, b > 0, without the cancellation of lgamma differences. */
+double
+CrmLogBeta(double a, double b)
+{
+	double		p = Min(a, b);
+	double		q = Max(a, b);
+
+	if (!(p > 0.0))
+		return NAN;
+	if (p >= 10.0)
+	{
+		double		corr = CrmLgammaCorrection(p) + CrmLgammaCorrection(q) -
+			CrmLgammaCorrection(p + q);
+
+		return -0.5 * log(q) + CRM_LN_SQRT_2PI + corr + (p - 0.5) * log(p / (p + q)) +
+			q * log1p(-p / (p + q));
+	}
+	if (q >= 10.0)
+	{
+		double		corr = CrmLgammaCorrection(q) - CrmLgammaCorrection(p + q);
+
+		return lgamma(p) + corr + p - p * log(p + q) + (q - 0.5) * log1p(-p / (p + q));
+	}
+	return lgamma(p) + lgamma(q) - lgamma(p + q);
+}
+
+/* Continued fraction of the incomplete beta function (A&S 26.5.8), modified Lentz. */
 static double
 CrmBetaContinuedFraction(double a, double b, double x)
 {
@@ -317,196 +373,387 @@ CrmBetaContinuedFraction(double a, double b, double x)
 				qap = a + 1.0,
 				qam = a - 1.0;
 	double		c = 1.0,
-				d,
+				d = 1.0 - qab * x / qap,
 				h;
 	int			m;
 
-	d = 1.0 - qab * x / qap;
-	if (fabs(d) < CRM_BETACF_TINY)
-		d = CRM_BETACF_TINY;
+	if (fabs(d) < CRM_SPECFUN_TINY)
+		d = CRM_SPECFUN_TINY;
 	d = 1.0 / d;
 	h = d;
-	for (m = 1; m <= CRM_BETACF_MAX_ITER; m++)
+	for (m = 1; m < CRM_SPECFUN_MAX_ITER; m++)
 	{
-		int			m2 = 2 * m;
+		double		m2 = 2.0 * m;
 		double		aa,
 					del;
 
+		if ((m & 0x3FF) == 0)
+			CHECK_FOR_INTERRUPTS();
 		aa = m * (b - m) * x / ((qam + m2) * (a + m2));
 		d = 1.0 + aa * d;
-		if (fabs(d) < CRM_BETACF_TINY)
-			d = CRM_BETACF_TINY;
+		if (fabs(d) < CRM_SPECFUN_TINY)
+			d = CRM_SPECFUN_TINY;
 		c = 1.0 + aa / c;
-		if (fabs(c) < CRM_BETACF_TINY)
-			c = CRM_BETACF_TINY;
+		if (fabs(c) < CRM_SPECFUN_TINY)
+			c = CRM_SPECFUN_TINY;
 		d = 1.0 / d;
 		h *= d * c;
 		aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
 		d = 1.0 + aa * d;
-		if (fabs(d) < CRM_BETACF_TINY)
-			d = CRM_BETACF_TINY;
+		if (fabs(d) < CRM_SPECFUN_TINY)
+			d = CRM_SPECFUN_TINY;
 		c = 1.0 + aa / c;
-		if (fabs(c) < CRM_BETACF_TINY)
-			c = CRM_BETACF_TINY;
+		if (fabs(c) < CRM_SPECFUN_TINY)
+			c = CRM_SPECFUN_TINY;
 		d = 1.0 / d;
 		del = d * c;
 		h *= del;
-		if (fabs(del - 1.0) <= 1e-16)
-			break;
+		if (fabs(del - 1.0) <= CRM_SPECFUN_EPS)
+			return h;
 	}
-	return h;
+	return NAN;
 }
 
 /*
- * Regularized incomplete beta function I_x(a, b) for a, b > 0, given x and
- * y = 1 - x separately (so that x close to 1 keeps its accuracy).
+ * The regularized incomplete beta function I_x(a, b) (upper = false) or its
+ * complement 1 - I_x(a, b) = I_y(b, a) (upper = true), where y = 1 - x is
+ * passed separately so that callers who know it exactly lose no digits.
  */
 double
-CrmRegIncompleteBeta(double a, double b, double x, double y)
+CrmBetaInc(double a, double b, double x, double y, bool upper)
 {
-	double		lfront;
+	double		front,
+				cf;
 
-	if (!(a > 0.0) || !(b > 0.0) || isnan(x) || isnan(y))
+	if (isnan(a) || isnan(b) || isnan(x) || isnan(y) || !(a > 0.0) || !(b > 0.0) ||
+		x < 0.0 || y < 0.0)
 		return NAN;
-	if (x <= 0.0)
-		return 0.0;
-	if (y <= 0.0)
-		return 1.0;
-	lfront = a * log(x) + b * log(y) - (lgamma(a) + lgamma(b) - lgamma(a + b));
-	if (x < (a + 1.0) / (a + b + 2.0))
-		return exp(lfront) * CrmBetaContinuedFraction(a, b, x) / a;
-	return 1.0 - exp(lfront) * CrmBetaContinuedFraction(b, a, y) / b;
+	if (x == 0.0)
+		return upper ? 1.0 : 0.0;
+	if (y == 0.0)
+		return upper ? 0.0 : 1.0;
+	/* the continued fraction converges fast below the mean; swap above it */
+	if (x > (a + 1.0) / (a + b + 2.0))
+	{
+		double		t;
+
+		t = a, a = b, b = t;
+		t = x, x = y, y = t;
+		upper = !upper;
+	}
+	/* log x from y when x is near 1 (and the reverse): y may be exact there */
+	front = exp(a * (x < 0.5 ? log(x) : log1p(-y)) + b * (y < 0.5 ? log(y) : log1p(-x)) -
+				CrmLogBeta(a, b)) / a;
+	cf = CrmBetaContinuedFraction(a, b, x);
+	return upper ? 1.0 - front * cf : front * cf;
 }
 
-/* Upper tail P(T > t) of Student's t distribution with df > 0 degrees of freedom. */
-double
-CrmStudentTUpperTail(double t, double df)
-{
-	double		t2 = t * t;
-	double		tail;
-
-	if (isnan(t) || !(df > 0.0))
-		return NAN;
-	if (isinf(t))
-		return t > 0 ? 0.0 : 1.0;
-	tail = 0.5 * CrmRegIncompleteBeta(0.5 * df, 0.5, df / (df + t2), t2 / (df + t2));
-	return t >= 0.0 ? tail : 1.0 - tail;
-}
-
-/* Density of Student's t distribution. */
+/* log(1 + u) - u, accurate for small u too. */
 static double
-CrmStudentTDensity(double t, double df)
+CrmLog1pMinusX(double u)
 {
-	return exp(lgamma(0.5 * (df + 1.0)) - lgamma(0.5 * df) - 0.5 * log(df * M_PI) -
-			   0.5 * (df + 1.0) * log1p(t * t / df));
+	if (fabs(u) < 0.1)
+	{
+		double		term = u,
+					sum = 0.0;
+		int			k;
+
+		/* -u^2/2 + u^3/3 - ... */
+		for (k = 2; k < 60; k++)
+		{
+			double		t;
+
+			term *= -u;
+			t = term / k;
+			sum += t;
+			if (fabs(t) <= DBL_EPSILON * fabs(sum))
+				break;
+		}
+		return sum;
+	}
+	return log1p(u) - u;
 }
 
-/* Lower-tail normal quantile: x with Phi(x) = p, 0 < p < 1. */
+/* log(x^a e^-x / Gamma(a)), with Stirling's correction for large a. */
+static double
+CrmLogGammaPrefactor(double a, double x)
+{
+	if (a >= 10.0)
+		return a * CrmLog1pMinusX((x - a) / a) + 0.5 * log(a) - CRM_LN_SQRT_2PI -
+			CrmLgammaCorrection(a);
+	return a * log(x) - x - lgamma(a);
+}
+
+/*
+ * The regularized upper incomplete gamma function Q(a, x) = Gamma(a, x) /
+ * Gamma(a), a > 0, x >= 0.
+ */
+double
+CrmGammaIncUpper(double a, double x)
+{
+	double		lf;
+	int			n;
+
+	if (isnan(a) || isnan(x) || !(a > 0.0) || x < 0.0)
+		return NAN;
+	if (x == 0.0)
+		return 1.0;
+	if (isinf(x))
+		return 0.0;
+	lf = CrmLogGammaPrefactor(a, x);
+	if (x < a + 1.0)
+	{
+		/* series of the lower function P (A&S 6.5.29); Q >= 0.4 here */
+		double		ap = a,
+					del = 1.0 / a,
+					sum = del;
+
+		for (n = 1; n < CRM_SPECFUN_MAX_ITER; n++)
+		{
+			if ((n & 0x3FF) == 0)
+				CHECK_FOR_INTERRUPTS();
+			ap += 1.0;
+			del *= x / ap;
+			sum += del;
+			if (fabs(del) <= CRM_SPECFUN_EPS * fabs(sum))
+				break;
+		}
+		return 1.0 - sum * exp(lf);
+	}
+	else
+	{
+		/* continued fraction of Q (A&S 6.5.31), modified Lentz */
+		double		b = x + 1.0 - a,
+					c = 1.0 / CRM_SPECFUN_TINY,
+					d = 1.0 / b,
+					h = d;
+
+		for (n = 1; n < CRM_SPECFUN_MAX_ITER; n++)
+		{
+			double		an = -n * (n - a),
+						del;
+
+			if ((n & 0x3FF) == 0)
+				CHECK_FOR_INTERRUPTS();
+			b += 2.0;
+			d = an * d + b;
+			if (fabs(d) < CRM_SPECFUN_TINY)
+				d = CRM_SPECFUN_TINY;
+			c = b + an / c;
+			if (fabs(c) < CRM_SPECFUN_TINY)
+				c = CRM_SPECFUN_TINY;
+			d = 1.0 / d;
+			del = d * c;
+			h *= del;
+			if (fabs(del - 1.0) <= CRM_SPECFUN_EPS)
+				break;
+		}
+		return exp(lf) * h;
+	}
+}
+
+/* Standard normal distribution function. */
+double
+CrmNormalCdf(double x)
+{
+	return 0.5 * erfc(-x * M_SQRT1_2);
+}
+
+/* Standard normal upper tail P(Z > x), accurate far into the tail. */
+double
+CrmNormalSf(double x)
+{
+	return 0.5 * erfc(x * M_SQRT1_2);
+}
+
+/*
+ * Standard normal quantile: Acklam's rational approximation (relative error
+ * below 1.2e-9), then Halley steps on erfc, which bring it to full double
+ * precision in both tails.
+ */
 double
 CrmNormalQuantile(double p)
 {
-	double		q,
-				t,
-				x;
+	static const double a[6] = {-3.969683028665376e+01, 2.209460984245205e+02,
+		-2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01,
+	2.506628277459239e+00};
+	static const double b[5] = {-5.447609879822406e+01, 1.615858368580409e+02,
+		-1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01};
+	static const double c[6] = {-7.784894002430293e-03, -3.223964580411365e-01,
+		-2.400758277161838e+00, -2.549732539343734e+00, 4.374664141464968e+00,
+	2.938163982698783e+00};
+	static const double d[4] = {7.784695709041462e-03, 3.224671290700398e-01,
+	2.445134137142996e+00, 3.754408661907416e+00};
+	double		x,
+				q,
+				r;
 	int			i;
 
-	if (!(p > 0.0 && p < 1.0))
-	{
-		if (p == 0.0)
-			return -INFINITY;
-		if (p == 1.0)
-			return INFINITY;
+	if (isnan(p) || p < 0.0 || p > 1.0)
 		return NAN;
-	}
-	/* A&S 26.2.23 for the smaller tail, |error| < 4.5e-4 */
-	q = p < 0.5 ? p : 1.0 - p;
-	t = sqrt(-2.0 * log(q));
-	x = t - (2.515517 + t * (0.802853 + t * 0.010328)) /
-		(1.0 + t * (1.432788 + t * (0.189269 + t * 0.001308)));
-	if (p < 0.5)
-		x = -x;
-	/* Halley steps on Phi(x) - p; each one roughly triples the correct digits */
-	for (i = 0; i < 4; i++)
+	if (p == 0.0)
+		return -INFINITY;
+	if (p == 1.0)
+		return INFINITY;
+	/* the upper half by symmetry keeps the small tail probability exact */
+	if (p > 0.5)
+		return -CrmNormalQuantile(1.0 - p);
+	if (p < 0.02425)
 	{
-		double		e,
-					u;
+		q = sqrt(-2.0 * log(p));
+		x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+			((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0);
+	}
+	else
+	{
+		q = p - 0.5;
+		r = q * q;
+		x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+			(((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1.0);
+	}
+	/* Halley steps: x <- x - u / (1 + x u / 2), u = (Phi(x) - p) / phi(x) */
+	for (i = 0; i < 3; i++)
+	{
+		double		e = CrmNormalCdf(x) - p;
+		double		u,
+					step;
 
-		if (x < 0.0)
-			e = 0.5 * erfc(-x / M_SQRT2) - p;
-		else
-			e = (1.0 - p) - 0.5 * erfc(x / M_SQRT2);	/* same, from the upper tail */
+		if (e == 0.0)
+			break;
 		u = e * sqrt(2.0 * M_PI) * exp(0.5 * x * x);
-		x = x - u / (1.0 + 0.5 * x * u);
+		if (!isfinite(u))
+			break;
+		step = u / (1.0 + 0.5 * x * u);
+		x -= step;
+		if (fabs(step) <= DBL_EPSILON * fabs(x))
+			break;
 	}
 	return x;
 }
 
+/* P(T > t) for Student's t distribution with df > 0 degrees of freedom. */
+double
+CrmStudentTUpperTail(double t, double df)
+{
+	double		t2,
+				tail;
+
+	if (isnan(t) || isnan(df) || !(df > 0.0))
+		return NAN;
+	if (isinf(df))
+		return CrmNormalSf(t);
+	if (isinf(t))
+		return t > 0.0 ? 0.0 : 1.0;
+	if (t == 0.0)
+		return 0.5;
+	t2 = t * t;
+	/* P(|T| > |t|) = I_x(df/2, 1/2), x = df / (df + t^2), 1 - x = t^2 / (df + t^2) */
+	tail = 0.5 * CrmBetaInc(0.5 * df, 0.5, df / (df + t2), t2 / (df + t2), false);
+	return t > 0.0 ? tail : 1.0 - tail;
+}
+
+/* log of Student's t density with df degrees of freedom at t. */
+static double
+CrmStudentTLogPdf(double t, double df)
+{
+	return -0.5 * (df + 1.0) * log1p(t * t / df) - 0.5 * log(df) - CrmLogBeta(0.5 * df, 0.5);
+}
+
 /*
- * Upper-tail quantile of Student's t: the t with P(T > t) = q, 0 < q < 1,
- * df > 0.  Newton steps on the tail probability inside a bracket.
+ * The t with P(T > t) = q for Student's t distribution with df > 0 degrees
+ * of freedom, 0 < q < 1: bracketed Newton iterations on the tail
+ * probability, started from the Cornish-Fisher expansion (A&S 26.7.5).
  */
 double
 CrmStudentTUpperQuantile(double q, double df)
 {
-	double		lo,
-				hi,
+	double		z,
 				t,
-				z;
+				lo,
+				hi;
+	bool		negate = false;
 	int			i;
 
-	if (!(q > 0.0 && q < 1.0) || !(df > 0.0))
-	{
-		if (q == 0.0 && df > 0.0)
-			return INFINITY;
-		if (q == 1.0 && df > 0.0)
-			return -INFINITY;
+	if (isnan(q) || isnan(df) || !(df > 0.0) || q < 0.0 || q > 1.0)
 		return NAN;
-	}
-	if (q > 0.5)
-		return -CrmStudentTUpperQuantile(1.0 - q, df);
+	if (q == 0.0)
+		return INFINITY;
+	if (q == 1.0)
+		return -INFINITY;
+	if (isinf(df))
+		return -CrmNormalQuantile(q);
 	if (q == 0.5)
 		return 0.0;
+	if (q > 0.5)
+	{
+		q = 1.0 - q;
+		negate = true;
+	}
 	if (df == 1.0)
-		return tan(M_PI * (0.5 - q));	/* Cauchy */
-	if (df == 2.0)
-		return (1.0 - 2.0 * q) / sqrt(2.0 * q * (1.0 - q));
+		t = tan(M_PI * (0.5 - q));	/* Cauchy */
+	else
+	{
+		double		z2;
 
-	/* start: Cornish-Fisher expansion around the normal quantile (A&S 26.7.5) */
-	z = -CrmNormalQuantile(q);
-	t = z + (z * z * z + z) / (4.0 * df) +
-		(5.0 * pow(z, 5) + 16.0 * pow(z, 3) + 3.0 * z) / (96.0 * df * df);
-	if (!(t > 0.0) || !isfinite(t))
-		t = z;
-	/* bracket [lo, hi] with tail(lo) >= q > tail(hi) */
+		z = -CrmNormalQuantile(q);
+		z2 = z * z;
+		t = z + z * (z2 + 1.0) / (4.0 * df) +
+			z * ((5.0 * z2 + 16.0) * z2 + 3.0) / (96.0 * df * df) +
+			z * (((3.0 * z2 + 19.0) * z2 + 17.0) * z2 - 15.0) / (384.0 * df * df * df);
+		if (!(t > 0.0) || !isfinite(t))
+			t = 1.0;
+	}
+	/* bracket: sf decreases in t; the root lies in (lo, hi) */
 	lo = 0.0;
 	hi = Max(t, 1.0);
-	for (i = 0; i < 2000 && CrmStudentTUpperTail(hi, df) > q; i++)
+	while (CrmStudentTUpperTail(hi, df) > q)
 	{
 		lo = hi;
 		hi *= 2.0;
+		if (!isfinite(hi))
+			return negate ? -INFINITY : INFINITY;
 	}
-	if (!(t > lo && t < hi))
+	if (t <= lo || t >= hi)
 		t = 0.5 * (lo + hi);
 	for (i = 0; i < 200; i++)
 	{
-		double		tail = CrmStudentTUpperTail(t, df);
-		double		dens = CrmStudentTDensity(t, df);
+		double		f = CrmStudentTUpperTail(t, df) - q;
 		double		next;
 
-		if (tail > q)
-			lo = t;
+		if (f == 0.0)
+			break;
+		if (f > 0.0)
+			lo = t;				/* tail too heavy: the root is further out */
 		else
 			hi = t;
-		/* Newton on log(tail) converges from far out in the tail too */
-		next = t + (tail > 0.0 && dens > 0.0 ? tail * log(tail / q) / dens : 0.0);
+		/* Newton on sf: d sf / dt = -pdf */
+		next = t + f / exp(CrmStudentTLogPdf(t, df));
 		if (!(next > lo && next < hi))
 			next = 0.5 * (lo + hi);
-		if (fabs(next - t) <= 4e-16 * fabs(t) || hi - lo <= 4e-16 * hi)
+		if (fabs(next - t) <= 2.0 * DBL_EPSILON * fabs(t) || hi - lo <= 2.0 * DBL_EPSILON * hi)
 		{
 			t = next;
 			break;
 		}
 		t = next;
 	}
-	return t;
+	return negate ? -t : t;
+}
+
+/* P(X > x) for the chi-square distribution with k > 0 degrees of freedom. */
+double
+CrmChi2Sf(double x, double k)
+{
+	if (isnan(x) || isnan(k) || !(k > 0.0))
+		return NAN;
+	if (x <= 0.0)
+		return 1.0;
+	return CrmGammaIncUpper(0.5 * k, 0.5 * x);
+}
+
+/* P(Z > z) for a standard normal Z, accurate in the far tail (p-values of z statistics). */
+double
+CrmNormalUpperTail(double z)
+{
+	return 0.5 * erfc(z / M_SQRT2);
 }

@@ -1084,16 +1084,165 @@ WriteStatic(const char *tables)
 }
 
 /* ---------------------------------------------------------------------
+ * Prospects: leads with a planted logistic conversion model and a planted
+ * linear spend model (stream of purpose 70, so nothing else changes)
+ * --------------------------------------------------------------------- */
+
+#define N_PROSPECT_CHANNELS 4
+static const char *const g_prospect_channels[N_PROSPECT_CHANNELS] = {
+	"email", "paid_search", "referral", "social"
+};
+static const double g_prospect_channel_p[N_PROSPECT_CHANNELS] = {0.30, 0.30, 0.15, 0.25};
+
+/* planted coefficients; the first channel level is the reference (0) */
+typedef struct
+{
+	const char *feature;
+	const char *level;			/* NULL for numeric features and the intercept */
+	double		conversion;		/* logit P(converted) */
+	double		spend;			/* first_year_spend */
+} ProspectTerm;
+
+#define N_PROSPECT_TERMS 10
+static const ProspectTerm g_prospect_terms[N_PROSPECT_TERMS] = {
+	{"(Intercept)", NULL, -2.5, 120.0},
+	{"age", NULL, -0.01, -0.8},
+	{"income_k", NULL, 0.012, 1.5},
+	{"web_visits", NULL, 0.25, 8.0},
+	{"email_opens", NULL, 0.15, 0.0},
+	{"days_since_visit", NULL, -0.02, 0.0},
+	{"channel", "paid_search", 0.3, 10.0},
+	{"channel", "referral", 0.8, 25.0},
+	{"channel", "social", -0.4, -5.0},
+	{"has_app", "true", 0.5, 30.0},
+};
+#define PROSPECT_SPEND_SD	40.0
+
+static void
+WriteProspects(uint64_t seed, uint64_t n, const char *tables)
+{
+	Out			o;
+	char	   *p;
+	Alias		chan;
+
+	OutOpen(&o, "prospect_truth", TableWanted(tables, "prospect_truth"));
+	for (int m = 0; m < 2; m++)
+		for (int i = 0; i < N_PROSPECT_TERMS; i++)
+		{
+			const ProspectTerm *t = &g_prospect_terms[i];
+			char		term[64];
+
+			if (t->level)
+				snprintf(term, sizeof(term), "%s = %s", t->feature, t->level);
+			else
+				snprintf(term, sizeof(term), "%s", t->feature);
+			p = RowBegin(&o);
+			p = PutStr(p, m == 0 ? "conversion" : "spend");
+			p = PutTab(p);
+			p = PutStr(p, term);
+			p = PutTab(p);
+			p = PutStr(p, t->feature);
+			p = PutTab(p);
+			p = t->level ? PutStr(p, t->level) : PutNull(p);
+			p = PutTab(p);
+			p = PutF8(p, m == 0 ? t->conversion : t->spend);
+			RowEnd(&o, p);
+		}
+	p = RowBegin(&o);
+	p = PutStr(p, "spend");
+	p = PutTab(p);
+	p = PutStr(p, "(residual sd)");
+	p = PutTab(p);
+	p = PutStr(p, "(residual sd)");
+	p = PutTab(p);
+	p = PutNull(p);
+	p = PutTab(p);
+	p = PutF8(p, PROSPECT_SPEND_SD);
+	RowEnd(&o, p);
+	OutClose(&o);
+
+	if (!TableWanted(tables, "prospects"))
+		return;
+	AliasInit(&chan, g_prospect_channel_p, N_PROSPECT_CHANNELS);
+	OutOpen(&o, "prospects", 1);
+	for (uint64_t id = 1; id <= n; id++)
+	{
+		Rng			r;
+		double		x[N_PROSPECT_TERMS] = {1.0};
+		double		eta = 0.0,
+					spend = 0.0;
+		int			age,
+					income,
+					visits,
+					opens,
+					days,
+					ch,
+					app;
+
+		RngSeed(&r, seed, 70, id);
+		age = (int) floor(42.0 + 12.0 * Normal(&r) + 0.5);
+		age = age < 18 ? 18 : age > 80 ? 80 : age;
+		income = (int) floor(LogNormal(&r, 55.0, 0.4) + 0.5);
+		visits = (int) Poisson(&r, 4.0);
+		opens = (int) Poisson(&r, 2.0);
+		days = (int) UnifInt(&r, 0, 90);
+		ch = AliasDraw(&chan, &r);
+		app = Unif(&r) < 0.3;
+		x[1] = age;
+		x[2] = income;
+		x[3] = visits;
+		x[4] = opens;
+		x[5] = days;
+		x[6] = ch == 1;
+		x[7] = ch == 2;
+		x[8] = ch == 3;
+		x[9] = app;
+		for (int i = 0; i < N_PROSPECT_TERMS; i++)
+		{
+			eta += g_prospect_terms[i].conversion * x[i];
+			spend += g_prospect_terms[i].spend * x[i];
+		}
+		spend += PROSPECT_SPEND_SD * Normal(&r);
+
+		p = RowBegin(&o);
+		p = PutU64(p, id);
+		p = PutTab(p);
+		p = PutI64(p, age);
+		p = PutTab(p);
+		p = PutI64(p, income);
+		p = PutTab(p);
+		p = PutI64(p, visits);
+		p = PutTab(p);
+		p = PutI64(p, opens);
+		p = PutTab(p);
+		p = PutI64(p, days);
+		p = PutTab(p);
+		p = PutStr(p, g_prospect_channels[ch]);
+		p = PutTab(p);
+		p = PutStr(p, app ? "t" : "f");
+		p = PutTab(p);
+		p = PutStr(p, Unif(&r) < 1.0 / (1.0 + exp(-eta)) ? "t" : "f");
+		p = PutTab(p);
+		p = PutCents(p, (int64_t) llround(spend * 100.0));
+		RowEnd(&o, p);
+	}
+	OutClose(&o);
+	free(chan.prob);
+	free(chan.alias);
+}
+
+/* ---------------------------------------------------------------------
  * Customers and everything that follows them
  * --------------------------------------------------------------------- */
 
 enum
 {
 	O_CUSTOMERS, O_CUSTOMER_TRUTH, O_ORDERS, O_ORDER_LINES, O_EVENTS,
-	O_CAMPAIGN_MEMBERS, N_STREAM_OUT
+	O_CAMPAIGN_MEMBERS, O_JOURNEYS, O_TOUCHES, O_CAMPAIGN_SPEND, N_STREAM_OUT
 };
 static const char *const g_stream_names[N_STREAM_OUT] = {
-	"customers", "customer_truth", "orders", "order_lines", "events", "campaign_members"
+	"customers", "customer_truth", "orders", "order_lines", "events", "campaign_members",
+	"journeys", "touches", "campaign_spend"
 };
 
 typedef struct
@@ -1163,9 +1312,12 @@ typedef struct
 	uint64_t	next_order_id;
 	uint64_t	next_event_id;
 	uint64_t	next_session_id;
+	uint64_t	next_journey_id;
 	Out			out[N_STREAM_OUT];
 	int64_t    *times;
 	int			times_cap;
+	int64_t    *order_cents;	/* amount of each order of the customer */
+	int			order_cents_cap;
 	HistLine   *hist;
 	int			hist_cap;
 } Gen;
@@ -1285,6 +1437,9 @@ EmitSessions(Gen *G, Rng *r, int g, uint64_t cid, int64_t lo, int64_t ts,
 	}
 }
 
+/* journeys, touches and campaign spend (purposes 6 and 7) */
+#include "marketing.c"
+
 /* simulate one customer and write all of its rows */
 static void
 Customer(Gen *G, uint64_t seed, uint64_t cid)
@@ -1293,7 +1448,8 @@ Customer(Gen *G, uint64_t seed, uint64_t cid)
 				rb,				/* baskets */
 				re,				/* web events */
 				rc,				/* campaigns */
-				ra;				/* profile attributes */
+				ra,				/* profile attributes */
+				rs;				/* campaign spend */
 	int			g;
 	const Group *gr;
 	int64_t		signup;
@@ -1308,6 +1464,7 @@ Customer(Gen *G, uint64_t seed, uint64_t cid)
 				li;
 	int			nhist = 0;
 	int64_t		total_cents = 0;
+	uint64_t	first_oid = G->next_order_id;
 	char	   *p;
 
 	RngSeed(&rp, seed, 1, cid);
@@ -1426,6 +1583,16 @@ Customer(Gen *G, uint64_t seed, uint64_t cid)
 	}
 
 	/* orders, lines, sessions */
+	if (n > G->order_cents_cap)
+	{
+		G->order_cents_cap = G->times_cap;
+		G->order_cents = realloc(G->order_cents, sizeof(int64_t) * G->order_cents_cap);
+		if (!G->order_cents)
+		{
+			fprintf(stderr, "datagen: out of memory\n");
+			exit(2);
+		}
+	}
 	for (int i = 0; i < n; i++)
 	{
 		int64_t		ts = G->times[i];
@@ -1563,6 +1730,7 @@ Customer(Gen *G, uint64_t seed, uint64_t cid)
 			nhist++;
 		}
 		total_cents += order_cents;
+		G->order_cents[i] = order_cents;
 
 		{
 			Out		   *o = &G->out[O_ORDERS];
@@ -1622,7 +1790,8 @@ Customer(Gen *G, uint64_t seed, uint64_t cid)
 		RowEnd(o, p);
 	}
 
-	/* campaign_members */
+	/* campaign_members (and campaign_spend from a stream of its own) */
+	RngSeed(&rs, seed, 7, cid);
 	for (int c = 0; c < N_CAMPAIGNS; c++)
 	{
 		const Campaign *cp = &g_campaigns[c];
@@ -1637,7 +1806,10 @@ Customer(Gen *G, uint64_t seed, uint64_t cid)
 		Out		   *o = &G->out[O_CAMPAIGN_MEMBERS];
 
 		if (signup >= start || u1 >= cp->member_rate)
+		{
+			EmitCampaignSpend(G, &rs, c, cid, n, 0, 0);
 			continue;
+		}
 		treat = u2 < cp->treatment_share;
 		conv = u3 < (treat ? cp->treatment_rate : cp->control_rate);
 		if (conv_t >= T_END)
@@ -1653,7 +1825,11 @@ Customer(Gen *G, uint64_t seed, uint64_t cid)
 		p = PutTab(p);
 		p = conv ? PutTs(p, conv_t) : PutNull(p);
 		RowEnd(o, p);
+		EmitCampaignSpend(G, &rs, c, cid, n, 1, conv);
 	}
+
+	/* marketing journeys toward the 2024 orders */
+	EmitCustomerJourneys(G, seed, cid, signup, n, first_oid);
 }
 
 /* ---------------------------------------------------------------------
@@ -1669,7 +1845,8 @@ Usage(void)
 			"  writes DIR/<table>.tsv (COPY text) and DIR/<table>.done (row count)\n"
 			"  tables: group_truth planted_rules campaigns campaign_truth funnel_truth\n"
 			"          products customers customer_truth orders order_lines events\n"
-			"          campaign_members\n");
+			"          campaign_members journeys touches campaign_spend channel_truth\n"
+			"          campaign_spend_truth\n");
 	exit(2);
 }
 
@@ -1744,11 +1921,14 @@ main(int argc, char **argv)
 
 	CalendarInit();
 	BuildLaws();
+	MarketingBuildLaws();
 	BuildCatalogue(seed, (int) nprod);
 	WriteStatic(tables);
+	WriteMarketingStatic(tables);
+	WriteProspects(seed, ncust, tables);
 
 	memset(&G, 0, sizeof(G));
-	G.next_order_id = G.next_event_id = G.next_session_id = 1;
+	G.next_order_id = G.next_event_id = G.next_session_id = G.next_journey_id = 1;
 	for (int i = 0; i < N_STREAM_OUT; i++)
 		any_stream |= TableWanted(tables, g_stream_names[i]);
 	if (any_stream)
@@ -1785,6 +1965,7 @@ main(int argc, char **argv)
 				(double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	}
 	free(G.times);
+	free(G.order_cents);
 	free(G.hist);
 	return 0;
 }

@@ -14,16 +14,16 @@
 # Steps:
 #   1. compile datagen.c into a private temp dir (never into the source tree)
 #   2. DROP SCHEMA ... CASCADE; CREATE SCHEMA
-#   3. the small tables go through plain files; the six customer-driven
+#   3. the small tables go through plain files; the nine customer-driven
 #      tables go through FIFOs: one psql per table creates its table and runs
 #      \copy ... WITH (FREEZE) in the same transaction while datagen writes
-#      all six streams at once (generation and loading overlap).  datagen
+#      all nine streams at once (generation and loading overlap).  datagen
 #      writes <table>.done (the row count) before closing a stream; a loader
 #      commits only when that count equals the rows it copied.
 #   4. indexes (then primary keys USING INDEX), J sessions in parallel
 #   5. foreign keys, J sessions in parallel
 #   6. ANALYZE, J sessions in parallel
-# The load step always runs seven psql sessions (one per FIFO plus one for
+# The load step always runs ten psql sessions (one per FIFO plus one for
 # the small tables); --jobs (default: number of CPUs) bounds steps 4-6.
 # Any failure kills the other workers and exits non-zero; -v prints the
 # duration of every worker.
@@ -165,8 +165,10 @@ cc -O2 -Wall -Wextra -Werror -o "$work/datagen" "$src" -lm ||
 gen_args=(--seed "$seed" --customers "$customers" --quiet)
 [[ -n $products ]] && gen_args+=(--products "$products")
 
-static_tables=(group_truth planted_rules campaigns campaign_truth funnel_truth products)
-stream_tables=(customers customer_truth orders order_lines events campaign_members)
+static_tables=(group_truth planted_rules campaigns campaign_truth funnel_truth products channel_truth
+	campaign_spend_truth prospects prospect_truth)
+stream_tables=(customers customer_truth orders order_lines events campaign_members journeys touches
+	campaign_spend)
 all_tables=("${static_tables[@]}" "${stream_tables[@]}")
 
 mkdir "$work/data"
@@ -192,6 +194,12 @@ declare -A ddl=(
 		p_continue float8 NOT NULL"
 	[products]="product_id int NOT NULL, sku text NOT NULL, name text NOT NULL,
 		category text NOT NULL, unit_price numeric(10,2) NOT NULL"
+	[prospects]="prospect_id bigint NOT NULL, age int NOT NULL, income_k int NOT NULL,
+		web_visits int NOT NULL, email_opens int NOT NULL, days_since_visit int NOT NULL,
+		channel text NOT NULL, has_app boolean NOT NULL, converted boolean NOT NULL,
+		first_year_spend numeric(12,2) NOT NULL"
+	[prospect_truth]="model text NOT NULL, term text NOT NULL, feature text NOT NULL,
+		level text, coefficient float8 NOT NULL"
 	[customers]="customer_id bigint NOT NULL, name text NOT NULL, email text NOT NULL,
 		country text NOT NULL, channel text NOT NULL, signup_at timestamptz NOT NULL,
 		age int NOT NULL, annual_income_k int NOT NULL, spending_score int NOT NULL"
@@ -212,6 +220,18 @@ declare -A ddl=(
 	[campaign_members]="campaign_id int NOT NULL, customer_id bigint NOT NULL,
 		grp text NOT NULL CHECK (grp IN ('treatment', 'control')),
 		converted boolean NOT NULL, converted_at timestamptz"
+	[channel_truth]="channel text NOT NULL, start_share float8 NOT NULL,
+		p_convert float8 NOT NULL, p_leave float8 NOT NULL, next_share float8 NOT NULL,
+		p_conversion float8 NOT NULL, removal_effect float8 NOT NULL,
+		markov_share float8 NOT NULL"
+	[campaign_spend_truth]="campaign_id int NOT NULL, offer_value float8 NOT NULL,
+		spend_uplift float8 NOT NULL"
+	[journeys]="journey_id bigint NOT NULL, customer_id bigint NOT NULL, order_id bigint,
+		converted boolean NOT NULL, CHECK (converted = (order_id IS NOT NULL))"
+	[touches]="journey_id bigint NOT NULL, touch_no int NOT NULL,
+		touched_at timestamptz NOT NULL, channel text NOT NULL"
+	[campaign_spend]="campaign_id int NOT NULL, customer_id bigint NOT NULL,
+		pre_spend numeric(12,2) NOT NULL, spend numeric(12,2) NOT NULL"
 )
 
 s=$schema
@@ -302,7 +322,15 @@ idx k6_small \
 	"ALTER TABLE $s.campaigns ADD PRIMARY KEY (campaign_id);" \
 	"ALTER TABLE $s.campaign_truth ADD PRIMARY KEY (campaign_id);" \
 	"ALTER TABLE $s.planted_rules ADD PRIMARY KEY (antecedent_sku, consequent_sku);" \
-	"ALTER TABLE $s.funnel_truth ADD PRIMARY KEY (from_stage);"
+	"ALTER TABLE $s.funnel_truth ADD PRIMARY KEY (from_stage);" \
+	"ALTER TABLE $s.channel_truth ADD PRIMARY KEY (channel);" \
+	"ALTER TABLE $s.campaign_spend_truth ADD PRIMARY KEY (campaign_id);" \
+	"ALTER TABLE $s.prospects ADD PRIMARY KEY (prospect_id);" \
+	"ALTER TABLE $s.prospect_truth ADD PRIMARY KEY (model, term);"
+idx k7_marketing \
+	"CREATE UNIQUE INDEX touches_pkey ON $s.touches (journey_id, touch_no);" \
+	"CREATE UNIQUE INDEX journeys_pkey ON $s.journeys (journey_id);" \
+	"CREATE UNIQUE INDEX campaign_spend_pkey ON $s.campaign_spend (campaign_id, customer_id);"
 run_parallel "indexes" "$work"/sql/k[0-9]_*.sql
 "${PSQL[@]}" <<-EOF
 	$sess
@@ -312,6 +340,9 @@ run_parallel "indexes" "$work"/sql/k[0-9]_*.sql
 	ALTER TABLE $s.customers ADD PRIMARY KEY USING INDEX customers_pkey;
 	ALTER TABLE $s.customer_truth ADD PRIMARY KEY USING INDEX customer_truth_pkey;
 	ALTER TABLE $s.campaign_members ADD PRIMARY KEY USING INDEX campaign_members_pkey;
+	ALTER TABLE $s.touches ADD PRIMARY KEY USING INDEX touches_pkey;
+	ALTER TABLE $s.journeys ADD PRIMARY KEY USING INDEX journeys_pkey;
+	ALTER TABLE $s.campaign_spend ADD PRIMARY KEY USING INDEX campaign_spend_pkey;
 EOF
 
 # Foreign keys: one session per referencing table.  Lock order always goes
@@ -325,6 +356,10 @@ EOF
 cat >"$work/sql/f2_orders.sql" <<-EOF
 	$sess
 	ALTER TABLE $s.orders ADD FOREIGN KEY (customer_id) REFERENCES $s.customers;
+	ALTER TABLE $s.touches ADD FOREIGN KEY (journey_id) REFERENCES $s.journeys;
+	ALTER TABLE $s.journeys
+	  ADD FOREIGN KEY (customer_id) REFERENCES $s.customers,
+	  ADD FOREIGN KEY (order_id) REFERENCES $s.orders;
 EOF
 cat >"$work/sql/f3_small.sql" <<-EOF
 	$sess
@@ -335,6 +370,9 @@ cat >"$work/sql/f3_small.sql" <<-EOF
 	  ADD FOREIGN KEY (customer_id) REFERENCES $s.customers,
 	  ADD FOREIGN KEY (true_group) REFERENCES $s.group_truth;
 	ALTER TABLE $s.campaign_truth ADD FOREIGN KEY (campaign_id) REFERENCES $s.campaigns;
+	ALTER TABLE $s.campaign_spend_truth ADD FOREIGN KEY (campaign_id) REFERENCES $s.campaigns;
+	ALTER TABLE $s.campaign_spend
+	  ADD FOREIGN KEY (campaign_id, customer_id) REFERENCES $s.campaign_members;
 	ALTER TABLE $s.planted_rules
 	  ADD FOREIGN KEY (antecedent_sku) REFERENCES $s.products (sku),
 	  ADD FOREIGN KEY (consequent_sku) REFERENCES $s.products (sku);

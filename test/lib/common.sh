@@ -156,6 +156,14 @@ crm_cluster_stop() {
 	CRM_TMP=
 }
 
+# Did pg_regress report test $1 as passed in its output $2?  Up to 15 it
+# prints "test name ... ok" (or "     name ... ok" in a parallel group), from
+# 16 on "ok N - name" (or "ok N + name").
+crm_regress_passed() {
+	grep -qE "^(test| ) *$1 +\.\.\. +ok( |\$)" "$2" ||
+		grep -qE "^ok +[0-9]+ +[-+] +$1( |\$)" "$2"
+}
+
 # The server crashed, logged a PANIC, an assertion failure (TRAP, on an
 # assertion-enabled server) or a sanitizer report during the run?
 crm_server_log_problems() {

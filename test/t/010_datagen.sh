@@ -94,7 +94,7 @@ sed 's/^/# /' "$scratch/generate_a.log"
 private=$scratch/private
 rm -rf "$private"
 mkdir -p "$private/datagen" "$private/tmp"
-cp "$gen_dir/datagen.c" "$gen_dir/generate.sh" "$private/datagen/"
+cp "$gen_dir/datagen.c" "$gen_dir/marketing.c" "$gen_dir/generate.sh" "$private/datagen/"
 chmod 700 "$private"
 if TMPDIR=$private/tmp run_generate b bash "$private/datagen/generate.sh" \
 	--schema dg_b --customers $N --seed $SEED --jobs 1; then
@@ -114,9 +114,9 @@ else
 fi
 
 # ------------------------------------------------------------------ shape
-tables="campaign_members campaign_truth campaigns customer_truth customers events funnel_truth group_truth order_lines orders planted_rules products"
-check "12 tables, each with a primary key, 10 foreign keys" "
-SELECT count(*) = 12 AND count(*) FILTER (WHERE pk) = 12 AND max(fks) = 10,
+tables="campaign_members campaign_truth campaigns customer_truth customers events funnel_truth group_truth order_lines orders planted_rules products channel_truth campaign_spend_truth journeys touches campaign_spend prospect_truth prospects"
+check "19 tables, each with a primary key, 15 foreign keys" "
+SELECT count(*) = 19 AND count(*) FILTER (WHERE pk) = 19 AND max(fks) = 15,
        format(': %s tables, %s with pk, %s fks', count(*), count(*) FILTER (WHERE pk), max(fks))
 FROM (SELECT c.relname,
              EXISTS (SELECT FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'p') AS pk,
@@ -139,12 +139,12 @@ for t in $tables; do
 	[[ -n $a && $a == "$b" ]] && same+=("$t")
 	[[ $a != "$c" ]] && diff+=("$t")
 done
-if ((${#same[@]} == 12)); then
-	ok "same seed => identical rows in all 12 tables (md5 of ordered rows)"
+if ((${#same[@]} == 19)); then
+	ok "same seed => identical rows in all 19 tables (md5 of ordered rows)"
 else
 	not_ok "same seed => identical rows: only ${same[*]}"
 fi
-want_diff="campaign_members customer_truth customers events order_lines orders products"
+want_diff="campaign_members customer_truth customers events order_lines orders products journeys touches campaign_spend prospects"
 missing=""
 for t in $want_diff; do
 	[[ " ${diff[*]} " == *" $t "* ]] || missing+=" $t"
@@ -163,7 +163,7 @@ if cc -O2 -Wall -Wextra -Werror -o "$bin" "$gen_dir/datagen.c" -lm; then
 	"$bin" --customers 3000 --seed 99 --out "$scratch/o1" --quiet &&
 		"$bin" --customers 3000 --seed 99 --out "$scratch/o2" --quiet &&
 		"$bin" --customers 3000 --seed 100 --out "$scratch/o3" --quiet
-	if diff -r "$scratch/o1" "$scratch/o2" >/dev/null && [[ $(ls "$scratch/o1" | wc -l) == 24 ]]; then
+	if diff -r "$scratch/o1" "$scratch/o2" >/dev/null && [[ $(ls "$scratch/o1" | wc -l) == 38 ]]; then
 		ok "datagen output files are byte-identical for the same seed"
 	else
 		not_ok "datagen output files differ for the same seed"
@@ -283,6 +283,51 @@ check "campaign members signed up before the campaign started" "
 SELECT count(*) = 0, ''
 FROM dg_a.campaign_members m JOIN dg_a.campaigns k USING (campaign_id)
 JOIN dg_a.customers c USING (customer_id) WHERE c.signup_at >= k.started_at"
+
+check "journeys: touches numbered 1..k in time order, before their order; exactly one converting journey per 2024 order" "
+WITH t AS (SELECT j.journey_id, j.order_id, t.touch_no, t.touched_at,
+                  lag(t.touched_at) OVER (PARTITION BY t.journey_id ORDER BY t.touch_no) AS prev_at,
+                  count(*) OVER (PARTITION BY t.journey_id) AS k, max(t.touch_no) OVER (PARTITION BY t.journey_id) AS last_no
+           FROM dg_a.journeys j JOIN dg_a.touches t USING (journey_id))
+SELECT count(*) FILTER (WHERE touched_at < prev_at OR k <> last_no) = 0
+   AND (SELECT count(*) FROM t JOIN dg_a.orders o USING (order_id)
+        WHERE t.touched_at >= o.ordered_at OR o.ordered_at < '2024-01-01') = 0
+   AND (SELECT count(*) FROM dg_a.journeys j WHERE NOT EXISTS (SELECT FROM dg_a.touches t WHERE t.journey_id = j.journey_id)) = 0
+   AND (SELECT count(*) FROM dg_a.orders o
+        LEFT JOIN (SELECT order_id, count(*) AS n FROM dg_a.journeys WHERE order_id IS NOT NULL GROUP BY 1) j
+        USING (order_id)
+        WHERE coalesce(j.n, 0) <> (o.ordered_at >= '2024-01-01')::int) = 0,
+       format(': %s journeys, %s touches', count(DISTINCT journey_id), count(*))
+FROM t"
+
+check "journeys follow the planted chain: start shares and conversion/leave rates per channel within ${SIGMA} sigma" "
+WITH p AS (SELECT t.journey_id, t.touch_no, t.channel, j.converted,
+                  t.touch_no = max(t.touch_no) OVER (PARTITION BY t.journey_id) AS is_last
+           FROM dg_a.touches t JOIN dg_a.journeys j USING (journey_id)),
+s AS (SELECT channel, count(*) FILTER (WHERE touch_no = 1) AS starts,
+             count(*) AS visits, count(*) FILTER (WHERE is_last AND converted) AS conv,
+             count(*) FILTER (WHERE is_last AND NOT converted) AS left_
+      FROM p GROUP BY channel),
+n AS (SELECT sum(starts) AS starts FROM s)
+SELECT count(*) = 6 AND bool_and(abs(s.starts::float8 / n.starts - c.start_share) <= $SIGMA * sqrt(c.start_share * (1 - c.start_share) / n.starts)
+                          AND abs(s.conv::float8 / s.visits - c.p_convert) <= $SIGMA * sqrt(c.p_convert * (1 - c.p_convert) / s.visits)
+                          AND abs(s.left_::float8 / s.visits - c.p_leave) <= $SIGMA * sqrt(c.p_leave * (1 - c.p_leave) / s.visits)),
+       ': ' || string_agg(format('%s convert %s (planted %s)', channel, round(s.conv::numeric / s.visits, 3), c.p_convert), '; ' ORDER BY channel)
+FROM s JOIN dg_a.channel_truth c USING (channel) CROSS JOIN n"
+
+check "campaign_spend: pre_spend = orders in the 90 days before the start; spend = orders in the window (+ offer when converted)" "
+WITH x AS (SELECT s.campaign_id, s.customer_id, s.pre_spend, s.spend, m.converted,
+                  coalesce((SELECT sum(o.amount) FROM dg_a.orders o WHERE o.customer_id = s.customer_id
+                            AND o.ordered_at >= k.started_at - interval '90 days' AND o.ordered_at < k.started_at), 0) AS pre,
+                  coalesce((SELECT sum(o.amount) FROM dg_a.orders o WHERE o.customer_id = s.customer_id
+                            AND o.ordered_at >= k.started_at AND o.ordered_at < k.ended_at + interval '14 days'), 0) AS win
+           FROM dg_a.campaign_spend s JOIN dg_a.campaign_members m USING (campaign_id, customer_id)
+           JOIN dg_a.campaigns k USING (campaign_id))
+SELECT count(*) = (SELECT count(*) FROM dg_a.campaign_members)
+   AND count(*) FILTER (WHERE pre_spend <> pre) = 0
+   AND count(*) FILTER (WHERE converted AND spend <= win OR NOT converted AND spend <> win) = 0,
+       format(': %s members', count(*))
+FROM x"
 
 check "group shares within ${SIGMA} sigma of group_truth" "
 WITH n AS (SELECT count(*) n FROM dg_a.customer_truth),
