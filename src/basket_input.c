@@ -67,26 +67,18 @@ typedef struct BasketInput
 
 	/*
 	 * item dictionary: id -> text, and a hash table of ids (-1 = empty).
-	 * Integer items (ifast) are keyed by their value (item_key) and get their
-	 * text once per distinct item, after the query has run.
+	 * Integer items (ifast) are numbered by their value in idict instead
+	 * (intdict.c: a direct map for product numbers) and get their text once
+	 * per distinct item, after the query has run.
 	 */
 	bool		ifast;
+	CrmIntDict	idict;
 	int32		nitems;
 	int32		items_cap;
 	text	  **item_text;
-	Datum	   *item_key;
 	uint32	   *item_hash;
 	int32	   *ihash;
 	uint32		ihash_mask;
-
-	/*
-	 * Integer items 0 <= v < dcap (product numbers, mostly) are looked up in
-	 * a direct map, dmap[v] = id + 1 (0 = none), which grows by doubling
-	 * while it stays within 8 entries per distinct item: one access to a
-	 * small array instead of two to a hash table.
-	 */
-	int32	   *dmap;
-	uint64		dcap;
 
 	/* basket keys: id -> key, and a hash table of ids */
 	bool		bfast;			/* compare keys as plain 64-bit Datums */
@@ -181,8 +173,6 @@ BasketNewItem(BasketInput *in, uint32 h, uint32 pos)
 
 		in->item_text = BasketRealloc(in->cxt, in->item_text, in->items_cap, newcap,
 									  sizeof(text *), in->fn, BASKET_READING);
-		in->item_key = BasketRealloc(in->cxt, in->item_key, in->items_cap, newcap,
-									 sizeof(Datum), in->fn, BASKET_READING);
 		in->item_hash = BasketRealloc(in->cxt, in->item_hash, in->items_cap, newcap,
 									  sizeof(uint32), in->fn, BASKET_READING);
 		in->items_cap = newcap;
@@ -235,67 +225,6 @@ BasketItemId(BasketInput *in, const char *data, int len)
 }
 
 /*
- * Grow the direct map of integer items to cover v, if it stays within its
- * bound; the items already in the dictionary that it now covers enter it.
- */
-static bool
-BasketGrowDirectMap(BasketInput *in, uint64 v)
-{
-	uint64		cap = in->dcap;
-	int32	   *map;
-	int32		i;
-
-	while (cap <= v)
-		cap *= 2;
-	if (cap > (uint64) 8 * (in->nitems + 1) + 65536 || cap > INT_MAX / 2)
-		return false;
-	map = BasketAlloc(in->cxt, cap, sizeof(int32), true, in->fn, BASKET_READING);
-	for (i = 0; i < in->nitems; i++)
-		if ((uint64) DatumGetInt64(in->item_key[i]) < cap)
-			map[DatumGetInt64(in->item_key[i])] = i + 1;
-	pfree(in->dmap);
-	in->dmap = map;
-	in->dcap = cap;
-	return true;
-}
-
-/* The id of an integer item (ifast), adding it to the dictionary when new. */
-static int32
-BasketIntItemIdSlow(BasketInput *in, Datum key)
-{
-	uint64		v = (uint64) DatumGetInt64(key);
-	uint32		h = BasketMix64((uint64) key);
-	uint32		pos = h & in->ihash_mask;
-	int32		id;
-
-	if (v >= in->dcap && (int64) v >= 0 && BasketGrowDirectMap(in, v) && in->dmap[v] > 0)
-		return in->dmap[v] - 1;
-	while ((id = in->ihash[pos]) >= 0)
-	{
-		if (in->item_key[id] == key)
-			return id;
-		pos = (pos + 1) & in->ihash_mask;
-	}
-	id = BasketNewItem(in, h, pos);
-	in->item_key[id] = key;
-	if (v < in->dcap)
-		in->dmap[v] = id + 1;
-	BasketItemsGrown(in);
-	return id;
-}
-
-/* The id of an integer item: the direct map, else BasketIntItemIdSlow. */
-static inline int32
-BasketIntItemId(BasketInput *in, Datum key)
-{
-	uint64		v = (uint64) DatumGetInt64(key);
-
-	if (likely(v < in->dcap && in->dmap[v] > 0))
-		return in->dmap[v] - 1;
-	return BasketIntItemIdSlow(in, key);
-}
-
-/*
  * The text of every integer item, as ::text gives it, once the query has
  * run: one conversion per distinct item instead of one per row.  Distinct
  * integers have distinct texts, so the dictionary needs no merging.
@@ -305,9 +234,14 @@ BasketIntItemTexts(BasketInput *in)
 {
 	int32		i;
 
+	in->nitems = in->items_cap = in->idict.n;
+	pfree(in->item_text);
+	in->item_text = BasketAlloc(in->cxt, in->nitems, sizeof(text *), false, in->fn,
+								BASKET_READING);
 	for (i = 0; i < in->nitems; i++)
 	{
-		text	   *v = DatumGetTextPP(CrmCastValue(&in->item_cast, in->item_key[i]));
+		text	   *v = DatumGetTextPP(CrmCastValue(&in->item_cast,
+													Int64GetDatum(in->idict.keys[i])));
 		int			len = VARSIZE_ANY_EXHDR(v);
 		text	   *t;
 
@@ -583,7 +517,7 @@ BasketReceiveRow(TupleTableSlot *slot, void *arg)
 	/* the basket first: a new basket starts at the row about to be added */
 	bid = BasketRowBasket(in, slot->tts_values[0]);
 	if (in->ifast)
-		iid = BasketIntItemId(in, slot->tts_values[1]);
+		iid = CrmIntDictId(&in->idict, DatumGetInt64(slot->tts_values[1]));
 	else
 	{
 		struct varlena *v = (struct varlena *)
@@ -613,9 +547,6 @@ BasketReadQuery(const char *query, const char *fn, MemoryContext cxt)
 	in->fn = fn;
 	in->items_cap = 1024;
 	in->item_text = BasketAlloc(cxt, in->items_cap, sizeof(text *), false, fn, BASKET_READING);
-	in->item_key = BasketAlloc(cxt, in->items_cap, sizeof(Datum), false, fn, BASKET_READING);
-	in->dcap = 1024;
-	in->dmap = BasketAlloc(cxt, in->dcap, sizeof(int32), true, fn, BASKET_READING);
 	in->item_hash = BasketAlloc(cxt, in->items_cap, sizeof(uint32), false, fn, BASKET_READING);
 	in->ihash = BasketRehash(in, NULL, 0, 4096);
 	in->ihash_mask = 4095;
@@ -678,6 +609,7 @@ BasketReadQuery(const char *query, const char *fn, MemoryContext cxt)
 		case INT4OID:
 		case INT8OID:
 			in->ifast = true;
+			CrmIntDictInit(&in->idict, cxt, fn, BASKET_READING);
 			break;
 		default:
 			break;

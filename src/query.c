@@ -347,9 +347,9 @@ CrmCastInit(CrmCast *c, Oid from, Oid to, const char *fn, const char *colname)
 	}
 }
 
-/* The value converted (in the current memory context unless binary-compatible). */
+/* CrmCastValue of a value that is not binary-compatible (crm_analytics.h). */
 Datum
-CrmCastValue(CrmCast *c, Datum value)
+CrmCastConvert(CrmCast *c, Datum value)
 {
 	switch (c->kind)
 	{
