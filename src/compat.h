@@ -12,6 +12,14 @@
  *   does so there and is the plain PG_MODULE_MAGIC before.  CRM_VERSION, the
  *   extension's version, comes from the Makefile (crm_analytics.control).
  *
+ * - 18 replaced the attribute pg_attribute_noreturn(), written after a
+ *   declaration, by pg_noreturn, written before it (C11 _Noreturn); our
+ *   declarations use pg_noreturn, defined here for 15 to 17.
+ *
+ * - 18 types the binary side of pg_b64_encode/pg_b64_decode as uint8
+ *   instead of char: CRM_B64_BIN casts a byte pointer to what the version
+ *   takes.
+ *
  * Headers that a newer version stopped including indirectly (19 no longer
  * brings access/htup_details.h, and with it heap_form_tuple, through funcapi.h)
  * are no version difference of ours: each file includes what it uses.
@@ -34,6 +42,16 @@
 	PG_MODULE_MAGIC_EXT(.name = "crm_analytics", .version = CRM_VERSION)
 #else
 #define CRM_MODULE_MAGIC PG_MODULE_MAGIC
+#endif
+
+#if PG_VERSION_NUM >= 180000
+#define CRM_B64_BIN(p) ((uint8 *) (p))
+#else
+#define CRM_B64_BIN(p) ((char *) (p))
+#endif
+
+#ifndef pg_noreturn
+#define pg_noreturn pg_attribute_noreturn()
 #endif
 
 #endif							/* CRM_COMPAT_H */

@@ -579,7 +579,7 @@ model_in(PG_FUNCTION_ARGS)
 	b64len = strlen(colon + 1);
 	maxlen = pg_b64_dec_len(b64len);
 	bytes = palloc(maxlen + 1);
-	len = pg_b64_decode(colon + 1, b64len, bytes, maxlen);
+	len = pg_b64_decode(colon + 1, b64len, CRM_B64_BIN(bytes), maxlen);
 	if (len < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
@@ -608,7 +608,7 @@ model_out(PG_FUNCTION_ARGS)
 
 	memcpy(out, name, nlen);
 	out[nlen] = ':';
-	n = pg_b64_encode(data, len, out + nlen + 1, enc);
+	n = pg_b64_encode(CRM_B64_BIN(data), len, out + nlen + 1, enc);
 	if (n < 0)
 		elog(ERROR, "could not encode a crm.model value in base64");
 	out[nlen + 1 + n] = '\0';

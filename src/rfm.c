@@ -73,7 +73,7 @@ PG_FUNCTION_INFO_V1(rfm_summary_finalfn);
 PG_FUNCTION_INFO_V1(rfm_scores);
 PG_FUNCTION_INFO_V1(rfm_segment);
 
-static void RfmInfiniteOrder(TimestampTz ts) pg_attribute_noreturn();
+pg_noreturn static void RfmInfiniteOrder(TimestampTz ts);
 
 /* "Got a and b." for two timestamps (timestamptz_to_str reuses one buffer). */
 static char *
