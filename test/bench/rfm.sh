@@ -31,19 +31,15 @@ base=$(bench_ms "SELECT count(*), sum(f), max(l), sum(m)
        WHERE ordered_at <= $as_of GROUP BY customer_id) x")
 bench_line "rfm_summary GROUP BY customer" "$ours" "$base" "baseline: GROUP BY max/count/sum"
 
-ours=$(bench_ms "SELECT count(*), sum(r_score + f_score + m_score)
- FROM crm.rfm_scores('SELECT customer_id, ordered_at, amount FROM bench_orders', $as_of)")
-base=$(bench_ms "WITH s AS (SELECT customer_id, max(ordered_at) AS l, count(*) AS f, sum(amount) AS m
+scores_sql="SELECT count(*), sum(r_score + f_score + m_score)
+ FROM crm.rfm_scores('SELECT customer_id, ordered_at, amount FROM bench_orders', $as_of)"
+ntile_sql="WITH s AS (SELECT customer_id, max(ordered_at) AS l, count(*) AS f, sum(amount) AS m
                   FROM bench_orders WHERE ordered_at <= $as_of GROUP BY customer_id)
  SELECT count(*), sum(r + f + m) FROM (SELECT ntile(5) OVER (ORDER BY l) AS r, ntile(5) OVER (ORDER BY f) AS f,
-                                              ntile(5) OVER (ORDER BY m) AS m FROM s) x")
-bench_line "rfm_scores" "$ours" "$base" "baseline: GROUP BY + 3 ntile windows"
-ours=$(bench_session "SELECT count(*), sum(r_score + f_score + m_score)
- FROM crm.rfm_scores('SELECT customer_id, ordered_at, amount FROM bench_orders', $as_of)")
-base=$(bench_session "WITH s AS (SELECT customer_id, max(ordered_at) AS l, count(*) AS f, sum(amount) AS m
-                  FROM bench_orders WHERE ordered_at <= $as_of GROUP BY customer_id)
- SELECT count(*), sum(r + f + m) FROM (SELECT ntile(5) OVER (ORDER BY l) AS r, ntile(5) OVER (ORDER BY f) AS f,
-                                              ntile(5) OVER (ORDER BY m) AS m FROM s) x")
+                                              ntile(5) OVER (ORDER BY m) AS m FROM s) x"
+bench_line "rfm_scores" "$(bench_ms "$scores_sql")" "$(bench_ms "$ntile_sql")" "baseline: GROUP BY + 3 ntile windows"
+ours=$(bench_session "$scores_sql")
+base=$(bench_session "$ntile_sql")
 if [ -n "$ours" ] && [ -n "$base" ]; then
 	set -- $ours $base
 	printf '   rfm_scores one run, backend CPU / peak memory: ours %d ms / %d MB, baseline %d ms / %d MB (leader only)\n' \
