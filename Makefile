@@ -22,7 +22,8 @@ SQL_PARTS = src/crm_analytics.sql \
 	src/attribution.sql \
 	src/deviation.sql \
 	src/forecast.sql \
-	src/concentration.sql
+	src/concentration.sql \
+	src/aggstate.sql
 CRM_INSTALL_SQL = sql/$(EXTENSION)--$(EXTVERSION).sql
 
 # install scripts of earlier versions (kept for upgrade tests) and upgrade scripts

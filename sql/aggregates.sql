@@ -10,7 +10,8 @@
 -- (k-means with k = 2 or 3 needs as many points); within a frame the rows
 -- come in seq order on both sides.
 -- The list must name every aggregate of schema crm: a new aggregate without
--- a case here fails this test.
+-- a case here fails this test.  The partial forms crm.x_partial (aggstate.sql)
+-- take the cases of their aggregate, and compare the text of their states.
 SET extra_float_digits = 0;
 
 CREATE TABLE agg_rows AS
@@ -99,6 +100,21 @@ INSERT INTO agg_cases VALUES
  ('crm.classification_metrics(float8, boolean, float8)', 'spend / 40, item > 4, 0.4', 'agg_rows'),
  ('crm.regression_metrics(float8, float8)', 'spend, frequency * 5', 'agg_rows');
 
+-- the partial forms with the arguments of their aggregate
+INSERT INTO agg_cases
+SELECT format('%I.%I(%s)', n.nspname, p.proname || '_partial', oidvectortypes(p.proargtypes))::regprocedure,
+	   c.args, c.src
+FROM agg_cases c JOIN pg_proc p ON p.oid = c.aggregate JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE to_regprocedure(format('%I.%I(%s)', n.nspname, p.proname || '_partial', oidvectortypes(p.proargtypes))) IS NOT NULL;
+
+-- crm.agg_merge over partial states (one per row, of two kinds)
+CREATE TABLE agg_states AS
+SELECT seq, g, crm.kmeans_partial(point, 2) AS km, crm.chi2_test_partial((seq % 3)::text, item > 5) AS chi2
+FROM agg_rows GROUP BY seq, g;
+INSERT INTO agg_cases VALUES
+ ('crm.agg_merge(crm.agg_state)', 'km', 'agg_states'),
+ ('crm.agg_merge(crm.agg_state)', 'chi2', 'agg_states');
+
 -- every aggregate of schema crm has a case
 SELECT p.oid::regprocedure AS aggregate_without_a_case
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
@@ -142,4 +158,4 @@ ORDER BY seq;
 
 DROP FUNCTION agg_window_mismatches(agg_cases);
 DROP VIEW agg_rows_few;
-DROP TABLE agg_cases, agg_postings, agg_profiles, agg_rows;
+DROP TABLE agg_states, agg_cases, agg_postings, agg_profiles, agg_rows;

@@ -17,6 +17,7 @@
 #include "executor/tuptable.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "nodes/extensible.h"
 #include "utils/numeric.h"
 
 /*
@@ -144,15 +145,37 @@ extern void *CrmMemoryRealloc(void *ptr, Size n, Size elem, const char *fn,
 							  const char *what);
 extern void MemoryDefineGUCs(void);
 
-/* The aggregate memory context, or an error when not called as an aggregate. */
+/*
+ * A call of an aggregate's support function by the partial-state forms
+ * (aggstate.c), outside the aggregate itself: fcinfo->context points to this
+ * node, and the function keeps its state in ctx as it would in the aggregate
+ * context.  An ExtensibleNode, so that AggCheckCallContext does not take it
+ * for an aggregate and nothing else takes it for one of its own nodes.
+ */
+#define CRM_AGG_CALL_NODE	"crm_analytics aggregate call"
+
+typedef struct CrmAggCall
+{
+	ExtensibleNode node;		/* T_ExtensibleNode, extnodename CRM_AGG_CALL_NODE */
+	MemoryContext ctx;			/* where the state lives */
+} CrmAggCall;
+
+/*
+ * The aggregate memory context (or the context of a CrmAggCall), or an error
+ * when not called as an aggregate.
+ */
 static inline MemoryContext
 CrmAggContext(FunctionCallInfo fcinfo, const char *fn)
 {
 	MemoryContext aggctx;
 
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "%s called in non-aggregate context", fn);
-	return aggctx;
+	if (AggCheckCallContext(fcinfo, &aggctx))
+		return aggctx;
+	if (fcinfo->context != NULL && IsA(fcinfo->context, ExtensibleNode) &&
+		strcmp(((ExtensibleNode *) fcinfo->context)->extnodename, CRM_AGG_CALL_NODE) == 0)
+		return ((CrmAggCall *) fcinfo->context)->ctx;
+	elog(ERROR, "%s called in non-aggregate context", fn);
+	return NULL;				/* keep the compiler quiet */
 }
 
 /* A float8 amount must be a finite number. */
