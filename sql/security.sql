@@ -47,7 +47,8 @@ INSERT INTO sec_cases VALUES
  ('crm.logistic_regression(text, float8, text, integer)', 'crm.logistic_regression(%s)', 'customer > 2, x, amount'),
  ('crm.linear_regression(text, float8)', 'crm.linear_regression(%s)', 'amount, x'),
  ('crm.lift_table(text, integer)', 'crm.lift_table(%s)', 'x, customer > 2'),
- ('crm.roc_curve(text, boolean)', 'crm.roc_curve(%s)', 'x, customer > 2');
+ ('crm.roc_curve(text, boolean)', 'crm.roc_curve(%s)', 'x, customer > 2'),
+ ('crm.query_rows(text)', 'crm.query_rows(%s) AS t(customer text, item text, amount numeric)', 'customer, item, amount');
 
 SELECT p.oid::regprocedure AS function_without_a_case
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
