@@ -91,3 +91,21 @@ crm_tc_log_problems() {
 	grep -E "terminated by signal|PANIC|server process .* was terminated|TRAP: |AddressSanitizer|runtime error: " \
 		"$(crm_tc_dir "$1")/server.log" | head -n 20 | grep .
 }
+
+# A streaming standby of a running cluster: pg_basebackup over its socket
+# (WAL streamed, recovery settings written with -R), then its own socket
+# and port.  Start it with crm_tc_start.
+crm_tc_standby() {
+	local name=$1 primary=$2 port=$3 dir
+	dir=$(crm_tc_dir "$name")
+	mkdir -p "$dir"
+	[ ${#CRM_TC_RUNAS[@]} -gt 0 ] && chown postgres: "$dir"
+	echo "$port" >"$dir/port"
+	crm_tc_run "$CRM_TC_BIN/pg_basebackup" -h "$(crm_tc_dir "$primary")" -p "$(crm_tc_port "$primary")" -U postgres \
+		-D "$dir/data" -X stream -R --checkpoint=fast >"$dir/basebackup.log" 2>&1 || { cat "$dir/basebackup.log"; return 1; }
+	{
+		echo "unix_socket_directories = '$dir'"
+		echo "port = $port"
+		echo "hot_standby = on"
+	} >>"$dir/data/postgresql.conf"
+}
