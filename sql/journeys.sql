@@ -312,3 +312,7 @@ JOIN LATERAL (SELECT crm.window_funnel('1 day', ts(t), e = 'a', e = 'b', e = 'c'
 -- rows arriving out of time order in a running window (the final function sorts a copy)
 SELECT seq, crm.window_funnel('1 day', ts(t), e = 'a', e = 'b') OVER (ORDER BY seq) AS level
 FROM (VALUES (1, 5, 'b'), (2, 9, 'x'), (3, 1, 'a'), (4, 7, 'b')) v(seq, t, e) ORDER BY seq;
+-- found by crm_fuzz: the final function of crm.retention called on a bigint
+-- that is no state of it (an internal error before)
+SELECT crm.retention_finalfn(42);
+\echo :LAST_ERROR_SQLSTATE

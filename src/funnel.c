@@ -674,7 +674,10 @@ retention_finalfn(PG_FUNCTION_ARGS)
 	n = RETENTION_N(state);
 	seen = RETENTION_SEEN(state);
 	if (n < 1 || n > JOURNEY_MAX_STEPS)
-		elog(ERROR, "invalid retention state");
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid crm.retention state " INT64_FORMAT, state),
+				 errhint("crm.retention_finalfn is the final function of the aggregate crm.retention: call crm.retention(...).")));
 	for (int k = 0; k < n; k++)
 		elems[k] = BoolGetDatum((seen & 1) != 0 && (seen & ((uint32) 1 << k)) != 0);
 	PG_RETURN_ARRAYTYPE_P(construct_array(elems, n, BOOLOID, 1, true, TYPALIGN_CHAR));

@@ -15,7 +15,7 @@
  * own query and no part of it is parsed twice.
  *
  * Each run is read-only twice over: SPI executes the plan in read-only mode,
- * and transaction_read_only is on for the duration of the run (restored
+ * and the transaction is read-only for the duration of the run (restored
  * afterwards), so that a volatile function called by the query cannot write
  * to a table either (PostgreSQL still lets it write temporary tables, which
  * belong to the session).
@@ -194,8 +194,8 @@ CrmQueryForEachRow(CrmQuery *q, CrmRowCallback callback, void *arg)
 {
 	CrmQueryReceiver r;
 	SPIExecuteOptions opts;
-	int			nestlevel;
-	int			ret;
+	bool		save_read_only;
+	volatile int ret = 0;
 
 	memset(&r, 0, sizeof(r));
 	r.pub.receiveSlot = CrmQueryReceiveSlot;
@@ -213,15 +213,22 @@ CrmQueryForEachRow(CrmQuery *q, CrmRowCallback callback, void *arg)
 	opts.dest = (DestReceiver *) &r;
 
 	/*
-	 * transaction_read_only for the run only: on error the transaction's
-	 * abort restores it, on success AtEOXact_GUC does.
+	 * The transaction is read-only for the run only.  XactReadOnly is set
+	 * directly: PostgreSQL 16 and later refuse transaction_read_only as a
+	 * function-local setting (GUC_NO_RESET).  PG_FINALLY restores it after
+	 * an error too; the abort of an enclosing subtransaction would as well.
 	 */
-	nestlevel = NewGUCNestLevel();
-	(void) set_config_option("transaction_read_only", "on",
-							 PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	ret = SPI_execute_plan_extended(q->plan, &opts);
-	AtEOXact_GUC(true, nestlevel);
+	save_read_only = XactReadOnly;
+	XactReadOnly = true;
+	PG_TRY();
+	{
+		ret = SPI_execute_plan_extended(q->plan, &opts);
+	}
+	PG_FINALLY();
+	{
+		XactReadOnly = save_read_only;
+	}
+	PG_END_TRY();
 
 	/* a SELECT into a DestReceiver other than SPI's reports SPI_OK_UTILITY */
 	if (ret != SPI_OK_SELECT && ret != SPI_OK_UTILITY)

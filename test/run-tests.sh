@@ -83,36 +83,78 @@ if [ ${#regress[@]} -gt 0 ]; then
 fi
 
 # 2. test scripts: each gets a fresh database with the extension created,
-# a scratch directory, and 0 = pass, 77 = skip, anything else = fail.
-for t in test/t/*.sh; do
-	[ -e "$t" ] || continue
+# a scratch directory, and 0 = pass, 77 = skip, anything else = fail.  They
+# run CRM_TEST_JOBS at a time (default: the number of CPUs); a script that
+# says "crm-test: serial" in its first lines (it measures how fast a cancel
+# takes effect) runs alone, after the others.
+run_test() {	# SCRIPT: run it, leave "rc secs" in $CRM_TMP/res.NAME
+	local t=$1 name db scratch start rc
 	name=$(basename "$t" .sh)
-	selected "$name" || continue
 	db="t_$(echo "$name" | tr -c 'a-zA-Z0-9_\n' '_')"
-	psql -X -q -c "CREATE DATABASE $db" >/dev/null
-	psql -X -q -d "$db" -c "CREATE EXTENSION crm_analytics" >/dev/null
-	scratch=$(mktemp -d "$CRM_TMP/t.XXXXXX")
-	chmod 777 "$scratch"
+	scratch=$CRM_TMP/t.$name
+	mkdir -p "$scratch" && chmod 777 "$scratch"
 	start=$(date +%s)
-	PGDATABASE=$db TEST_TMPDIR=$scratch CRM_ROOT=$CRM_ROOT timeout 600 bash "$t" >"$scratch/log" 2>&1
-	rc=$?
-	secs=$(( $(date +%s) - start ))
-	if [ $rc -eq 0 ]; then
+	if psql -X -q -c "CREATE DATABASE $db" >"$scratch/log" 2>&1 &&
+		psql -X -q -d "$db" -c "CREATE EXTENSION crm_analytics" >>"$scratch/log" 2>&1; then
+		PGDATABASE=$db TEST_TMPDIR=$scratch CRM_ROOT=$CRM_ROOT timeout 600 bash "$t" >"$scratch/log" 2>&1
+		rc=$?
+	else
+		rc=1
+	fi
+	echo "$rc $(( $(date +%s) - start ))" >"$CRM_TMP/res.$name.tmp"
+	psql -X -q -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
+	mv "$CRM_TMP/res.$name.tmp" "$CRM_TMP/res.$name"
+}
+report_test() {	# NAME: print the result of a finished script and count it
+	local name=$1 rc secs log=$CRM_TMP/t.$1/log
+	read -r rc secs <"$CRM_TMP/res.$name"
+	if [ "$rc" -eq 0 ]; then
 		printf 'test %-40s ... ok       %4ss\n' "$name" "$secs"; passed=$((passed + 1))
-		[ "${CRM_TEST_VERBOSE:-0}" = 1 ] && sed 's/^/    | /' "$scratch/log"
-	elif [ $rc -eq 77 ] && [ -d "$CRM_ROOT/../shared/datasets" ]; then
+		[ "${CRM_TEST_VERBOSE:-0}" = 1 ] && sed 's/^/    | /' "$log"
+	elif [ "$rc" -eq 77 ] && [ -d "$CRM_ROOT/../shared/datasets" ]; then
 		# the real data sets are here (as in CI): a test that skips has lost them
 		printf 'test %-40s ... FAILED   skipped although ../shared/datasets is present (%s)\n' \
-			"$name" "$(tail -n 1 "$scratch/log")"
+			"$name" "$(tail -n 1 "$log")"
 		failed=$((failed + 1)); failures+=("t/$name")
-	elif [ $rc -eq 77 ]; then
-		printf 'test %-40s ... skipped  (%s)\n' "$name" "$(tail -n 1 "$scratch/log")"; skipped=$((skipped + 1))
+	elif [ "$rc" -eq 77 ]; then
+		printf 'test %-40s ... skipped  (%s)\n' "$name" "$(tail -n 1 "$log")"; skipped=$((skipped + 1))
 	else
 		printf 'test %-40s ... FAILED   %4ss (exit %s)\n' "$name" "$secs" "$rc"
-		sed 's/^/    | /' "$scratch/log" | tail -n 60
+		sed 's/^/    | /' "$log" | tail -n 60
 		failed=$((failed + 1)); failures+=("t/$name")
 	fi
-	psql -X -q -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
+}
+parallel_tests=() serial_tests=()
+for t in test/t/*.sh; do
+	[ -e "$t" ] || continue
+	selected "$(basename "$t" .sh)" || continue
+	if head -n 5 "$t" | grep -q 'crm-test: serial'; then serial_tests+=("$t"); else parallel_tests+=("$t"); fi
+done
+test_jobs=${CRM_TEST_JOBS:-$(nproc)}
+declare -A running=()
+reap_tests() {	# report the scripts that have finished
+	local n
+	for n in "${!running[@]}"; do
+		[ -f "$CRM_TMP/res.$n" ] || continue
+		wait "${running[$n]}" 2>/dev/null
+		report_test "$n"; unset "running[$n]"
+	done
+}
+for t in "${parallel_tests[@]}"; do
+	while [ ${#running[@]} -ge "$test_jobs" ]; do
+		wait -n 2>/dev/null
+		reap_tests
+	done
+	run_test "$t" &
+	running[$(basename "$t" .sh)]=$!
+done
+while [ ${#running[@]} -gt 0 ]; do
+	wait -n 2>/dev/null
+	reap_tests
+done
+for t in "${serial_tests[@]}"; do
+	run_test "$t"
+	report_test "$(basename "$t" .sh)"
 done
 
 if problems=$(crm_server_log_problems); then

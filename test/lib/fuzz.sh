@@ -136,20 +136,33 @@ crm_fuzz_sqlsmith() {
 	return $rc
 }
 
-# The fuzz pass: our fuzzer, then sqlsmith, $1 and $2 minutes (0: skip it).
-# Adds to the caller's passed/failed/failures counters (those of
-# test/run-tests.sh).  CRM_FUZZ_SEED fixes the seed (printed otherwise).
+# The fuzz pass: our fuzzer and sqlsmith at the same time (one core each),
+# $1 and $2 minutes (0: skip it).  Adds to the caller's passed/failed/failures
+# counters (those of test/run-tests.sh).  CRM_FUZZ_SEED fixes the seed
+# (printed otherwise).  A crash found by one also shows in the other's log
+# check: both then fail.
 crm_fuzz_pass() {
 	local minutes=("$1" "$2") names=(crm_fuzz sqlsmith) fns=(crm_fuzz_own crm_fuzz_sqlsmith) i
-	local seed=${CRM_FUZZ_SEED:-$(( $(date +%s) % 100000 ))}
-	crm_log "fuzz pass: crm_fuzz $1 min, sqlsmith $2 min, seed $seed"
+	local seed=${CRM_FUZZ_SEED:-$(( $(date +%s) % 100000 ))} pids=() rcs=()
+	crm_log "fuzz pass: crm_fuzz $1 min, sqlsmith $2 min at the same time, seed $seed"
+	mkdir -p "$CRM_TMP/fuzz"
 	for i in 0 1; do
-		[ "${minutes[$i]}" = 0 ] && continue
-		if "${fns[$i]}" "${minutes[$i]}" "$seed"; then
+		[ "${minutes[$i]}" = 0 ] && { pids[$i]=; continue; }
+		"${fns[$i]}" "${minutes[$i]}" "$seed" >"$CRM_TMP/fuzz/pass-$i.out" 2>&1 &
+		pids[$i]=$!
+	done
+	for i in 0 1; do
+		[ -n "${pids[$i]}" ] || continue
+		wait "${pids[$i]}"; rcs[$i]=$?
+	done
+	for i in 0 1; do
+		[ -n "${pids[$i]}" ] || continue
+		if [ "${rcs[$i]}" -eq 0 ]; then
 			printf 'test %-40s ... ok\n' "fuzz/${names[$i]}"; passed=$((passed + 1))
 		else
 			printf 'test %-40s ... FAILED\n' "fuzz/${names[$i]}"; failed=$((failed + 1))
 			failures+=("fuzz/${names[$i]}")
 		fi
+		cat "$CRM_TMP/fuzz/pass-$i.out"
 	done
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# crm-test: serial (it measures how fast a cancel takes effect: it runs alone)
 # Long RFM work honours statement_timeout: crm.rfm_scores and crm.rfm_summary
 # over a large generated query are cancelled promptly, and the server stays up.
 set -uo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# crm-test: serial (it measures how fast a cancel takes effect: it runs alone)
 # Runs whose output explodes must stop cleanly: with the crm_analytics.max_itemsets
 # error, the crm_analytics.max_memory error, or cancelled by statement_timeout
 # within about a second, and the server must keep running.  Uses FIMI chess.dat (hundreds of millions of

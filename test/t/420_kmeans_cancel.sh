@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# crm-test: serial (it measures how fast a cancel takes effect: it runs alone)
 # A long k-means run honours statement_timeout within a second, and the
 # server is alive afterwards.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# crm-test: serial (it measures how fast a cancel takes effect: it runs alone)
 # Long similarity searches honour statement_timeout (cancel): crm.nearest_neighbors
 # while it reads a huge generated query, and while it compares customers (a
 # few very popular items make every customer a candidate of every other);

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# crm-test: serial (it measures how fast a cancel takes effect: it runs alone)
 # Long CLV work honours statement_timeout: crm.clv_summary over a huge
 # generated order stream, and the final (fitting) step of crm.paretonbd_fit
 # and crm.bgnbd_fit over half a million distinct customer patterns, are

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# crm-test: serial (it measures how fast a cancel takes effect: it runs alone)
 # Long prediction work honours statement_timeout, and training stays within
 # crm_analytics.max_memory:
 #  - crm.logistic_regression reading a 100M-row query, crm.auc over 100M

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# crm-test: serial (it measures how fast a cancel takes effect: it runs alone)
 # Long promotion-analysis work honours statement_timeout, and structures that
 # grow with the data respect crm_analytics.max_memory (SQLSTATE 54000 with a
 # hint naming the setting): crm.attribution over a large generated query,
