@@ -58,7 +58,6 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
-#include "common/base64.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
@@ -563,38 +562,20 @@ AggStateKindMismatch(int got, int want)
 Datum
 agg_state_in(PG_FUNCTION_ARGS)
 {
-	char	   *str = PG_GETARG_CSTRING(0);
-	const char *colon;
-	int			kind,
-				b64len,
-				maxlen,
+	const char *str = PG_GETARG_CSTRING(0);
+	const char *colon = CrmNamedTextName(&str);
+	int			kind = colon ? AggKindByName(str, colon - str) : 0,
 				len;
 	char	   *bytes;
 	CrmAggFlat	f;
 
-	while (*str == ' ' || *str == '\t' || *str == '\n' || *str == '\r')
-		str++;
-	colon = strchr(str, ':');
-	kind = colon ? AggKindByName(str, colon - str) : 0;
 	if (kind == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid input syntax for type crm.agg_state"),
 				 errdetail("A state is written as the name of its aggregate (for example kmeans), a colon and base64 data."),
 				 errhint("States come from the crm.*_partial aggregates and crm.agg_merge.")));
-	b64len = strlen(colon + 1);
-	while (b64len > 0 && (colon[b64len] == ' ' || colon[b64len] == '\n' ||
-						  colon[b64len] == '\r' || colon[b64len] == '\t'))
-		b64len--;
-	maxlen = pg_b64_dec_len(b64len);
-	bytes = palloc(maxlen + 1);
-	len = pg_b64_decode(colon + 1, b64len, bytes, maxlen);
-	if (len < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type crm.agg_state"),
-				 errdetail("The data after the colon is not valid base64."),
-				 errhint("Pass the text of a state exactly as it was output.")));
+	bytes = CrmNamedTextDecode(colon, &len, "crm.agg_state", "Pass the text of a state exactly as it was output.");
 	AggStateValidate(bytes, len, &f);
 	if (f.kind != kind)
 		AggStateCorrupt(psprintf("Its text says %s but its data is a %s state.",
@@ -610,24 +591,9 @@ agg_state_out(PG_FUNCTION_ARGS)
 	const char *data = VARDATA_ANY(v);
 	int			len = VARSIZE_ANY_EXHDR(v);
 	CrmAggFlat	f;
-	const char *name;
-	int			enc,
-				nlen,
-				n;
-	char	   *out;
 
 	AggStateParse(data, len, &f);
-	name = crm_agg_kinds[f.kind].name;
-	nlen = strlen(name);
-	enc = pg_b64_enc_len(len);
-	out = palloc(nlen + 1 + enc + 1);
-	memcpy(out, name, nlen);
-	out[nlen] = ':';
-	n = pg_b64_encode(data, len, out + nlen + 1, enc);
-	if (n < 0)
-		elog(ERROR, "could not encode a crm.agg_state value in base64");
-	out[nlen + 1 + n] = '\0';
-	PG_RETURN_CSTRING(out);
+	PG_RETURN_CSTRING(CrmNamedTextOut(crm_agg_kinds[f.kind].name, data, len, "crm.agg_state"));
 }
 
 /* Binary input: the flat bytes, validated in full. */

@@ -237,4 +237,12 @@ extern int	CrmStrMapCmpKeys(const void *a, const void *b, void *arg);
 extern void KmeansDefineGUCs(void);
 extern void BasketDefineGUCs(void);
 
+/*
+ * The text form "kind:base64" of a binary value that names its kind
+ * (textform.c), shared by crm.model and crm.agg_state.
+ */
+extern char *CrmNamedTextOut(const char *name, const char *data, int len, const char *typname);
+extern const char *CrmNamedTextName(const char **str);
+extern char *CrmNamedTextDecode(const char *colon, int *len, const char *typname, const char *hint);
+
 #endif							/* CRM_ANALYTICS_H */
