@@ -18,7 +18,7 @@ customers=$(awk -v s="$BENCH_SCALE" 'BEGIN {printf "%d", 20000 * s}')
 work=$(mktemp -d "${TMPDIR:-/tmp}/crm_bench_load.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-psql -X -q -c "DROP DATABASE IF EXISTS crm_bench_load" -c "CREATE DATABASE crm_bench_load" >/dev/null || exit 1
+psql -X -q -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS crm_bench_load" -c "CREATE DATABASE crm_bench_load" >/dev/null || exit 1
 export PGDATABASE=crm_bench_load
 bench_psql -c "CREATE EXTENSION crm_analytics" || exit 1
 bash "$BENCH_ROOT/test/datagen/generate.sh" --schema crm_demo --customers "$customers" --jobs 2 >"$work/datagen.log" 2>&1 ||

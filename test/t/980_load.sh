@@ -3,12 +3,11 @@
 # interactive calls of a CRM front end (similar customers from stored
 # profiles, cross-sell for a basket, churn probability, RFM and the 360 row
 # of one customer) while the customer-360 refresh runs again and again.
-# No error, no deadlock, no failed refresh, every lookup of a customer's 360
+# No error, no deadlock, no failed refresh; every lookup of a customer's 360
 # row and churn probability finds exactly one row (pgbench's \gset aborts
-# the client otherwise: a reader that saw the table missing or half-built
-# would fail the test); the private memory of the
-# client backends does not grow over the run.  Speed is reported, not
-# checked.  test/bench/load.sh is the
+# the client otherwise, so a reader that saw the table missing or half-built
+# fails the test); the private memory of the client backends does not grow
+# over the run.  Speed is reported, not checked: test/bench/load.sh is the
 # long version with the figures.
 set -uo pipefail
 . "$CRM_ROOT/test/lib/common.sh"
@@ -29,8 +28,15 @@ check "no deadlock ($deadlocks)" "$deadlocks == 0"
 check "every refresh succeeded ($refreshes, $refresh_failures failed)" "${refreshes:-0} >= 1 and ${refresh_failures:-1} == 0"
 # no growth: each client's backend holds no more private memory in the last
 # third of the run than in the middle third (a leak of 10 kB per call shows
-# as ~350 kB in 10 s; none shows 0-20 kB)
-check "client backends' private memory stable (${mem_warm_kb:-?} kB in the middle third, ${mem_end_kb:-?} kB in the last; one backend grew by at most ${mem_growth_max_kb:-?} kB)" \
-	"${mem_samples:-0} >= 6 and ${mem_growth_max_kb:-1e9} <= 256 and ${mem_end_kb:-1e9} <= ${mem_warm_kb:-0} + 1024"
+# as ~350 kB in 10 s; without one, 10-50 kB)
+if [ -n "${ASAN_OPTIONS:-}" ]; then
+	# the checked server (test/lib/checked.sh): AddressSanitizer keeps freed
+	# memory in its quarantine, so a backend's memory grows without a leak
+	echo "note the memory check is for uninstrumented servers (AddressSanitizer's quarantine holds freed memory):" \
+		"${mem_warm_kb:-?} kB -> ${mem_end_kb:-?} kB, one backend grew by at most ${mem_growth_max_kb:-?} kB"
+else
+	check "client backends' private memory stable (${mem_warm_kb:-?} kB in the middle third, ${mem_end_kb:-?} kB in the last; one backend grew by at most ${mem_growth_max_kb:-?} kB)" \
+		"${mem_samples:-0} >= 6 and ${mem_growth_max_kb:-1e9} <= 256 and ${mem_end_kb:-1e9} <= ${mem_warm_kb:-0} + 1024"
+fi
 [ $fail = 0 ] || { echo "pgbench output:"; tail -n 30 "$TEST_TMPDIR/load/pgbench.out"; tail -n 20 "$TEST_TMPDIR/load/refresh.log" 2>/dev/null; }
 exit $fail
