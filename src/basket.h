@@ -142,6 +142,6 @@ extern BasketData *BasketLoad(const char *query, const char *fn, MemoryContext c
 /* basket_fpgrowth.c */
 extern void BasketMine(FpMiner *m, BasketData *d, double min_support, int max_length,
 					   const char *fn, int32 **rank_item_out);
-extern void FpLimitError(FpMiner *m, const char *what) pg_attribute_noreturn();
+pg_noreturn extern void FpLimitError(FpMiner *m, const char *what);
 
 #endif							/* CRM_BASKET_H */

@@ -7,6 +7,10 @@
  *
  * - 16 moved the varlena macros (VARDATA_ANY, VARSIZE_ANY_EXHDR, SET_VARSIZE,
  *   ...) from postgres.h into varatt.h, which older versions do not have.
+ * - 18.6 and 19 no longer define pg_attribute_noreturn(), written after a
+ *   declaration; pg_noreturn, written before it, replaces it.  Before that
+ *   pg_attribute_noreturn() is an attribute GCC and clang take before the
+ *   declaration as well: pg_noreturn is defined as it there.
  * - 18 lets a module state its name and version in its magic block
  *   (PG_MODULE_MAGIC_EXT, shown by pg_get_loaded_modules()); CRM_MODULE_MAGIC
  *   does so there and is the plain PG_MODULE_MAGIC before.  CRM_VERSION, the
@@ -27,6 +31,10 @@
 
 #if PG_VERSION_NUM >= 160000
 #include "varatt.h"
+#endif
+
+#ifndef pg_noreturn
+#define pg_noreturn pg_attribute_noreturn()
 #endif
 
 #if PG_VERSION_NUM >= 180000

@@ -190,7 +190,7 @@ extern uint8 CrmModelReadByte(StringInfo buf, const char *what);
 extern double CrmModelReadDouble(StringInfo buf, bool finite, const char *what);
 extern int32 CrmModelReadCount(StringInfo buf, int32 max, Size min_bytes_each,
 							   const char *what);
-extern void CrmModelCorrupt(const char *detail) pg_attribute_noreturn();
+pg_noreturn extern void CrmModelCorrupt(const char *detail);
 
 /* model_features.c: record -> feature row */
 typedef struct CrmFeatureMap CrmFeatureMap;
