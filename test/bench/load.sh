@@ -52,6 +52,6 @@ mean=$(get batch refresh_mean_s)
 	"baseline: the refresh alone; $(get batch refreshes) refreshes, $(get batch refresh_failures) failed"
 for r in alone1 batch alone2; do
 	echo "memory ($r): client backends $(awk -v a="$(get $r mem_warm_kb)" -v b="$(get $r mem_end_kb)" 'BEGIN {printf "%.1f -> %.1f MB", a / 1024, b / 1024}') (middle -> last third)," \
-		"largest growth of one backend $(get $r mem_growth_max_kb) kB; errors $(get $r errors), failed $(get $r failed), aborted $(get $r aborted), deadlocks $(get $r deadlocks)"
+		"growth of a backend: median $(get $r mem_growth_median_kb) kB, largest $(get $r mem_growth_max_kb) kB; errors $(get $r errors), failed $(get $r failed), aborted $(get $r aborted), deadlocks $(get $r deadlocks)"
 done
 psql -X -q -d postgres -c "DROP DATABASE crm_bench_load" >/dev/null
