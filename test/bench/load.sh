@@ -5,9 +5,9 @@
 # for a basket, churn probability, RFM and the 360 row of one customer) on
 # 20,000 generated customers (times BENCH_SCALE), alone (the baseline: before
 # and after), and while the customer-360 refresh runs again and again in
-# another session.  Prints throughput, p50/p99 latency of both runs and their ratios,
-# the refresh's time under load against alone, and the client backends'
-# private memory over the run.  Runs in a database of its own
+# another session.  Prints throughput and p50/p99 latency with the refresh
+# against the runs alone, the refresh's time under load against alone, and
+# the client backends' private memory over each run.  Runs in a database of its own
 # (crm_bench_load, dropped at the end).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
