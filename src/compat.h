@@ -7,14 +7,18 @@
  *
  * - 16 moved the varlena macros (VARDATA_ANY, VARSIZE_ANY_EXHDR, SET_VARSIZE,
  *   ...) from postgres.h into varatt.h, which older versions do not have.
- * - 18.6 and 19 no longer define pg_attribute_noreturn(), written after a
- *   declaration; pg_noreturn, written before it, replaces it.  Before that
- *   pg_attribute_noreturn() is an attribute GCC and clang take before the
- *   declaration as well: pg_noreturn is defined as it there.
  * - 18 lets a module state its name and version in its magic block
  *   (PG_MODULE_MAGIC_EXT, shown by pg_get_loaded_modules()); CRM_MODULE_MAGIC
  *   does so there and is the plain PG_MODULE_MAGIC before.  CRM_VERSION, the
  *   extension's version, comes from the Makefile (crm_analytics.control).
+ *
+ * - 18 replaced the attribute pg_attribute_noreturn(), written after a
+ *   declaration, by pg_noreturn, written before it (C11 _Noreturn); our
+ *   declarations use pg_noreturn, defined here for 15 to 17.
+ *
+ * - 18 types the binary side of pg_b64_encode/pg_b64_decode as uint8
+ *   instead of char: CRM_B64_BIN casts a byte pointer to what the version
+ *   takes.
  *
  * Headers that a newer version stopped including indirectly (19 no longer
  * brings access/htup_details.h, and with it heap_form_tuple, through funcapi.h)
@@ -33,15 +37,21 @@
 #include "varatt.h"
 #endif
 
-#ifndef pg_noreturn
-#define pg_noreturn pg_attribute_noreturn()
-#endif
-
 #if PG_VERSION_NUM >= 180000
 #define CRM_MODULE_MAGIC \
 	PG_MODULE_MAGIC_EXT(.name = "crm_analytics", .version = CRM_VERSION)
 #else
 #define CRM_MODULE_MAGIC PG_MODULE_MAGIC
+#endif
+
+#if PG_VERSION_NUM >= 180000
+#define CRM_B64_BIN(p) ((uint8 *) (p))
+#else
+#define CRM_B64_BIN(p) ((char *) (p))
+#endif
+
+#ifndef pg_noreturn
+#define pg_noreturn pg_attribute_noreturn()
 #endif
 
 #endif							/* CRM_COMPAT_H */

@@ -217,7 +217,7 @@ uint32
 JourneyConditionMask(ArrayType *conds, int nconds, const char *fn, const char *what)
 {
 	const bool *data;
-	const bits8 *nulls;
+	const uint8 *nulls;		/* bits8 before 19 */
 	uint32		mask = 0;
 	int			n;
 

@@ -7,9 +7,6 @@
  * is the name of its kind, a colon and that binary form in base64, so that
  * it round-trips exactly and a reader sees what the value is.  Each type
  * looks the name up and validates the decoded bytes itself.
- *
- * The bytes go to and from pg_b64_encode/decode as void pointers: they are
- * char before PostgreSQL 18 and uint8 from 18 on.
  */
 #include "postgres.h"
 
@@ -28,7 +25,7 @@ CrmNamedTextOut(const char *name, const char *data, int len, const char *typname
 
 	memcpy(out, name, nlen);
 	out[nlen] = ':';
-	n = pg_b64_encode((const void *) data, len, out + nlen + 1, enc);
+	n = pg_b64_encode(CRM_B64_BIN(data), len, out + nlen + 1, enc);
 	if (n < 0)
 		elog(ERROR, "could not encode a %s value in base64", typname);
 	out[nlen + 1 + n] = '\0';
@@ -64,7 +61,7 @@ CrmNamedTextDecode(const char *colon, int *len, const char *typname, const char 
 		b64len--;
 	maxlen = pg_b64_dec_len(b64len);
 	bytes = palloc(maxlen + 1);
-	*len = pg_b64_decode(colon + 1, b64len, (void *) bytes, maxlen);
+	*len = pg_b64_decode(colon + 1, b64len, CRM_B64_BIN(bytes), maxlen);
 	if (*len < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),

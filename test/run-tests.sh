@@ -20,7 +20,7 @@ cd "$CRM_ROOT" || exit 2
 args=() pg= checked=0 fuzz_minutes=2
 while [ $# -gt 0 ]; do
 	case "$1" in
-		--pg) [ $# -ge 2 ] || crm_die "--pg needs a version (15, 17, 18, 19 or all)"; pg=$2; shift 2 ;;
+		--pg) [ $# -ge 2 ] || crm_die "--pg needs a version (15, 17, 18, 19, all, or a list such as 17,18,19)"; pg=$2; shift 2 ;;
 		--pg=*) pg=${1#--pg=}; shift ;;
 		--checked) checked=1; shift ;;
 		--fuzz-minutes) [ $# -ge 2 ] || crm_die "--fuzz-minutes needs a number"; fuzz_minutes=$2; shift 2 ;;

@@ -332,19 +332,23 @@ crm_matrix_counts() {
 		awk '{ print $1, $2, ($3 == "" ? 0 : $3) }'
 }
 
-# --pg VERSION|all: run the suite on those versions, print per-version
+# --pg VERSION|all|V,V,...: run the suite on those versions, print per-version
 # results with their timings, and end with one "N passed, M failed" line
 # over all of them.  The other arguments go to each run as they are.
 crm_matrix_main() {
 	local which=$1 versions=() v rc start secs counts note status
 	local total_p=0 total_f=0 total_s=0 failed_versions=() lines=()
 	shift
-	case "$which" in
-		all) versions=(15 "${CRM_MATRIX_VERSIONS[@]}") ;;
-		15 | 17 | 18 | 19) versions=("$which") ;;
-		16) crm_die "no Debian package ships PostgreSQL 16: the matrix runs 15, 17, 18 and 19 (see the README)" ;;
-		*) crm_die "--pg takes 15, 17, 18, 19 or all, not '$which'" ;;
-	esac
+	local one
+	for one in ${which//,/ }; do
+		case "$one" in
+			all) versions+=(15 "${CRM_MATRIX_VERSIONS[@]}") ;;
+			15 | 17 | 18 | 19) versions+=("$one") ;;
+			16) crm_die "no Debian package ships PostgreSQL 16: the matrix runs 15, 17, 18 and 19 (see the README)" ;;
+			*) crm_die "--pg takes 15, 17, 18, 19, all or a comma-separated list of versions, not '$one'" ;;
+		esac
+	done
+	[ ${#versions[@]} -gt 0 ] || crm_die "--pg takes 15, 17, 18, 19, all or a comma-separated list of versions"
 	if [ "${versions[*]}" != 15 ] && [ "$(id -u)" != 0 ]; then
 		crm_die "the matrix makes Debian roots (debootstrap, chroot, mounts): run it as root"
 	fi

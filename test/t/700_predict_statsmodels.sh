@@ -41,7 +41,7 @@ y = rng.random(n) < 1 / (1 + np.exp(-eta))
 z = 3 + 2 * x1 - x2 + 0.5 * x3 + 0.01 * (x4 - 5000) + np.array([eff[c] for c in cat]) * 3 + 1.5 * flag + rng.normal(0, 2, n)
 with open(d + "/data.csv", "w") as f:
     for i in range(n):
-        f.write(f"{i + 1},{int(y[i])},{z[i]!r},{x1[i]!r},{x2[i]!r},{x3[i]},{x4[i]!r},{cat[i]},{str(bool(flag[i])).lower()}\n")
+        f.write(f"{i + 1},{int(y[i])},{float(z[i])!r},{float(x1[i])!r},{float(x2[i])!r},{x3[i]},{float(x4[i])!r},{cat[i]},{str(bool(flag[i])).lower()}\n")
 PY
 q <<SQL
 CREATE TABLE obs (id int, y boolean, z float8, x1 float8, x2 float8, x3 int, x4 float8, region text, flag boolean);
@@ -135,7 +135,7 @@ glm = sm.GLM(df.y, X, family=sm.families.Binomial(), freq_weights=w).fit(tol=1e-
 check("balanced coefficients vs GLM(freq_weights)", ours("balanced", 0), glm.params.values)
 check("balanced standard errors", ours("balanced", 1), glm.bse.values)
 check("balanced log-likelihood", [ll["balanced"][0]], [glm.llf], rel=1e-10)
-sk = LogisticRegression(penalty="none", class_weight="balanced", solver="newton-cg", tol=1e-12, max_iter=10000).fit(X.drop(columns="const"), df.y)
+sk = LogisticRegression(penalty=None, class_weight="balanced", solver="newton-cg", tol=1e-12, max_iter=10000).fit(X.drop(columns="const"), df.y)
 check("balanced coefficients vs scikit-learn class_weight='balanced'", ours("balanced", 0), np.r_[sk.intercept_, sk.coef_[0]], rel=1e-5, absol=1e-7)
 
 # L2 penalties

@@ -16,7 +16,7 @@ SELECT 'conversion' AS model, crm.logistic_regression('SELECT converted, $feats 
 UNION ALL
 SELECT 'spend', crm.linear_regression('SELECT first_year_spend, $feats FROM planted.prospects');
 SQL
-q -F ' ' <<'SQL' | column -t
+q -F ' ' <<'SQL'
 SELECT f.model, c.feature, coalesce(c.level, '-'), round(c.coefficient::numeric, 4), round(c.std_error::numeric, 4),
 	   t.coefficient AS planted, round(((c.coefficient - t.coefficient) / c.std_error)::numeric, 2) AS z
 FROM fits f CROSS JOIN LATERAL crm.model_coefficients(f.m) c
