@@ -306,15 +306,24 @@ fi
 
 # In place: the partial form costs about what its aggregate costs (a copy of
 # the state per row would be quadratic: thousands of times slower here).
+# Best of three runs each, and a wide limit: the check is for a quadratic
+# cost, not for speed, and other tests load the machine meanwhile.
+exec_ms() {
+	local best= t i
+	for i in 1 2 3; do
+		t=$(q -c "SET max_parallel_workers_per_gather = 0; EXPLAIN (ANALYZE, FORMAT JSON, TIMING OFF) $1" |
+			python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Execution Time"])')
+		best=$(python3 -c "print(min($t, ${best:-$t}))")
+	done
+	echo "$best"
+}
 ratio() {
 	local agg=$1 args=$2 t1 t2
-	t1=$(q -c "SET max_parallel_workers_per_gather = 0; EXPLAIN (ANALYZE, FORMAT JSON, TIMING OFF) SELECT crm.$agg($args) FROM facts" |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Execution Time"])')
-	t2=$(q -c "SET max_parallel_workers_per_gather = 0; EXPLAIN (ANALYZE, FORMAT JSON, TIMING OFF) SELECT crm.${agg}_partial($args) FROM facts" |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Execution Time"])')
+	t1=$(exec_ms "SELECT crm.$agg($args) FROM facts")
+	t2=$(exec_ms "SELECT crm.${agg}_partial($args) FROM facts")
 	python3 -c "
 a, b = $t1, $t2
-limit = 3.0 * ${CRM_TEST_TIME_FACTOR:-1}
+limit = 10.0 * ${CRM_TEST_TIME_FACTOR:-1}
 print(f'{\"ok  \" if b / a < limit else \"FAIL\"} $agg: aggregate {a:.1f} ms, partial state {b:.1f} ms ({b / a:.2f}x, limit {limit:g}x)')
 raise SystemExit(0 if b / a < limit else 1)"
 }
