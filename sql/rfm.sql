@@ -170,6 +170,51 @@ SELECT b, count(*) AS customers,
 	   min(ours.f_score) AS min_f, max(ours.f_score) AS max_f
 FROM ref FULL JOIN ours USING (b, customer) GROUP BY b ORDER BY b;
 
+-- wide ranges and every kind of key and amount: 3,001 customers with sparse
+-- bigint keys (negative and positive: hashed, not in the direct map), last
+-- orders spread over 110 years and one customer with 14,000 orders (scored
+-- by sorting, not by counting values), amounts of 10^20 and with 10
+-- decimals (compared as numerics) or not (as 128-bit integers).  Scores and
+-- measures match the SQL formula, and integer keys score as their text does.
+CREATE TABLE rfm_wide AS
+SELECT (i % 3000) * 1000000007::bigint - 1500000000000 AS cust,
+	   '1950-01-01'::timestamptz + ((i * 7919) % 40000) * interval '1 day' AS ordered_at,
+	   CASE WHEN i % 997 = 0 THEN 1e20 + i WHEN i % 991 = 0 THEN 0.0000000001 * i
+			ELSE round(((i * 13) % 5000) * 0.37, 2) END AS amount
+FROM generate_series(1, 30000) i
+UNION ALL
+SELECT 42, '1990-01-01', 1 FROM generate_series(1, 14000);
+WITH q(name, sql) AS (VALUES
+	('all amounts', 'SELECT cust, ordered_at, amount FROM rfm_wide'),
+	('fast amounts', 'SELECT cust, ordered_at, amount FROM rfm_wide WHERE amount < 1e15 AND amount = round(amount, 8)')),
+s AS (
+	SELECT name, cust::text AS customer, max(ordered_at) AS last, count(*) AS f, sum(amount) AS m
+	FROM q, rfm_wide WHERE name = 'all amounts' OR (amount < 1e15 AND amount = round(amount, 8))
+	GROUP BY name, cust),
+ref AS (
+	SELECT name, b, customer, ('2060-01-01'::date - last::date) AS recency_days, f, m,
+		   1 + floor(b * (rank() OVER (PARTITION BY name, b ORDER BY last) - 1)::numeric / count(*) OVER (PARTITION BY name, b))::int AS r,
+		   1 + floor(b * (rank() OVER (PARTITION BY name, b ORDER BY f) - 1)::numeric / count(*) OVER (PARTITION BY name, b))::int AS fs,
+		   1 + floor(b * (rank() OVER (PARTITION BY name, b ORDER BY m) - 1)::numeric / count(*) OVER (PARTITION BY name, b))::int AS ms
+	FROM s, (VALUES (3), (7)) v(b)),
+ours AS (
+	SELECT name, b, x.* FROM q, (VALUES (3), (7)) v(b), crm.rfm_scores(sql, '2060-01-01', b) x),
+ours_text AS (
+	SELECT name, b, x.* FROM q, (VALUES (3), (7)) v(b),
+		 crm.rfm_scores(replace(sql, 'SELECT cust,', 'SELECT cust::text,'), '2060-01-01', b) x),
+diff AS (
+	SELECT name, b, count(*) AS n FROM (SELECT * FROM ours EXCEPT ALL SELECT * FROM ours_text) d
+	GROUP BY name, b)
+SELECT name, b, count(*) AS customers,
+	   count(*) FILTER (WHERE ref.r IS DISTINCT FROM ours.r_score OR ref.fs IS DISTINCT FROM ours.f_score
+						OR ref.ms IS DISTINCT FROM ours.m_score OR ref.recency_days IS DISTINCT FROM ours.recency_days
+						OR ref.f IS DISTINCT FROM ours.frequency OR ref.m::text IS DISTINCT FROM ours.monetary::text)
+		   AS mismatches,
+	   coalesce(max(diff.n), 0) AS int_not_text,
+	   count(DISTINCT ours.m_score) AS m_scores, max(ours.frequency) AS max_f
+FROM ref FULL JOIN ours USING (name, b, customer) LEFT JOIN diff USING (name, b)
+GROUP BY name, b ORDER BY name, b;
+
 -- key of any type, timestamp and date columns, integer and float amounts
 SELECT customer, recency_days, frequency, monetary
 FROM crm.rfm_scores($$SELECT (cust, 'x')::record, ordered_at::timestamp, amount::int FROM rfm_hand WHERE cust <= 2$$, '2024-03-01')

@@ -158,18 +158,49 @@ BasketRun(const char *query, const char *fn, double min_support, int max_length)
 	return r;
 }
 
-/* The items of ranks[0..n-1] as a text[] in byte order of the item text. */
+/*
+ * The items of ranks[0..n-1] (n >= 1) as a text[] in byte order of the item
+ * text.  The array is laid out here as construct_array lays it out (a
+ * one-dimensional array without NULLs, each element's text with its 4-byte
+ * header, aligned to 4 bytes, padding zeroed), byte for byte, without its
+ * per-element calls: building the arrays was a fifth of the cost of
+ * returning many small itemsets.
+ */
 static Datum
-BasketItemArray(BasketResult *r, const int32 *ranks, int n, int32 *ids, Datum *elems)
+BasketItemArray(BasketResult *r, const int32 *ranks, int n, int32 *ids)
 {
+	text	  **texts = r->data->item_text;
+	Size		nbytes = ARR_OVERHEAD_NONULLS(1);
+	ArrayType  *a;
+	char	   *p;
 	int			i;
 
 	for (i = 0; i < n; i++)
 		ids[i] = r->rank_item[ranks[i]];
 	BasketSortInt32(ids, n);
 	for (i = 0; i < n; i++)
-		elems[i] = PointerGetDatum(r->data->item_text[ids[i]]);
-	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
+		nbytes += INTALIGN(VARSIZE(texts[ids[i]]));
+	if (!AllocSizeIsValid(nbytes))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("array size exceeds the maximum allowed (%d)",
+						(int) MaxAllocSize)));
+	a = (ArrayType *) palloc0(nbytes);
+	SET_VARSIZE(a, nbytes);
+	a->ndim = 1;
+	a->dataoffset = 0;
+	a->elemtype = TEXTOID;
+	ARR_DIMS(a)[0] = n;
+	ARR_LBOUND(a)[0] = 1;
+	p = ARR_DATA_PTR(a);
+	for (i = 0; i < n; i++)
+	{
+		const text *t = texts[ids[i]];
+
+		memcpy(p, t, VARSIZE(t));
+		p += INTALIGN(VARSIZE(t));
+	}
+	return PointerGetDatum(a);
 }
 
 /* The ranks of the itemset at a node, root first (decreasing rank). */
@@ -249,7 +280,6 @@ frequent_itemsets(PG_FUNCTION_ARGS)
 	BasketResult *r;
 	int32	   *ranks;
 	int32	   *ids;
-	Datum	   *elems;
 	int64		i;
 
 	BasketCheckArgs(fcinfo, fn, &query, &min_support, &max_length, 2);
@@ -263,7 +293,6 @@ frequent_itemsets(PG_FUNCTION_ARGS)
 
 	ranks = BasketAlloc(work, r->data->nitems, sizeof(int32), false, fn, BASKET_RETURNING);
 	ids = BasketAlloc(work, r->data->nitems, sizeof(int32), false, fn, BASKET_RETURNING);
-	elems = BasketAlloc(work, r->data->nitems, sizeof(Datum), false, fn, BASKET_RETURNING);
 	for (i = 1; i < r->miner.nsets; i++)
 	{
 		Datum		values[3];
@@ -274,7 +303,7 @@ frequent_itemsets(PG_FUNCTION_ARGS)
 			CHECK_FOR_INTERRUPTS();
 		MemoryContextSwitchTo(rowcxt);
 		n = BasketItemsetRanks(r, (int32) i, ranks);
-		values[0] = BasketItemArray(r, ranks, n, ids, elems);
+		values[0] = BasketItemArray(r, ranks, n, ids);
 		values[1] = Int64GetDatum((int64) r->miner.scount[i]);
 		values[2] = Float8GetDatum((double) r->miner.scount[i] / (double) r->data->ntrans);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
@@ -311,7 +340,6 @@ association_rules(PG_FUNCTION_ARGS)
 	int32	   *xr;
 	int32	   *yr;
 	int32	   *ids;
-	Datum	   *elems;
 	int		   *idx;
 	int64		i;
 	int64		nrules = 0;
@@ -361,7 +389,6 @@ association_rules(PG_FUNCTION_ARGS)
 	xr = BasketAlloc(work, r->data->nitems, sizeof(int32), false, fn, BASKET_RETURNING);
 	yr = BasketAlloc(work, r->data->nitems, sizeof(int32), false, fn, BASKET_RETURNING);
 	ids = BasketAlloc(work, r->data->nitems, sizeof(int32), false, fn, BASKET_RETURNING);
-	elems = BasketAlloc(work, r->data->nitems, sizeof(Datum), false, fn, BASKET_RETURNING);
 	idx = BasketAlloc(work, r->data->nitems, sizeof(int), false, fn, BASKET_RETURNING);
 	for (i = 1; i < m->nsets; i++)
 	{
@@ -420,8 +447,8 @@ association_rules(PG_FUNCTION_ARGS)
 					if (++nrules > basket_max_itemsets)
 						FpLimitError(m, "rules");
 					MemoryContextSwitchTo(rowcxt);
-					values[0] = BasketItemArray(r, xr, nx, ids, elems);
-					values[1] = BasketItemArray(r, yr, ny, ids, elems);
+					values[0] = BasketItemArray(r, xr, nx, ids);
+					values[1] = BasketItemArray(r, yr, ny, ids);
 					values[2] = Float8GetDatum(supz);
 					values[3] = Float8GetDatum(conf);
 					values[4] = Float8GetDatum((double) zc * ntrans / (xc * yc));

@@ -57,17 +57,19 @@ BasketRealloc(MemoryContext cxt, void *ptr, Size oldn, Size n, Size elem,
 	return CrmMemoryRealloc(ptr, n, elem, fn, what);
 }
 
-/* qsort comparator of int32. */
-static inline int
-BasketInt32Cmp(const void *a, const void *b)
-{
-	int32		x = *(const int32 *) a;
-	int32		y = *(const int32 *) b;
+/*
+ * BasketQsortInt32(v, n): quicksort of int32 with the comparison inlined
+ * (PostgreSQL's sort template), about three times faster than qsort() with
+ * a comparator function.
+ */
+#define ST_SORT BasketQsortInt32
+#define ST_ELEMENT_TYPE int32
+#define ST_COMPARE(a, b) ((*(a) > *(b)) - (*(a) < *(b)))
+#define ST_SCOPE static inline
+#define ST_DEFINE
+#include "lib/sort_template.h"
 
-	return (x > y) - (x < y);
-}
-
-/* Sort a short int32 array (insertion sort, qsort when long). */
+/* Sort a short int32 array (insertion sort, quicksort when long). */
 static inline void
 BasketSortInt32(int32 *v, int64 n)
 {
@@ -75,7 +77,7 @@ BasketSortInt32(int32 *v, int64 n)
 
 	if (n > 24)
 	{
-		qsort(v, n, sizeof(int32), BasketInt32Cmp);
+		BasketQsortInt32(v, n);
 		return;
 	}
 	for (i = 1; i < n; i++)
@@ -92,7 +94,7 @@ BasketSortInt32(int32 *v, int64 n)
 	}
 }
 
-/* Transactions as sorted, duplicate-free arrays of item ids. */
+/* Transactions as duplicate-free arrays of item ids (in the order read). */
 typedef struct BasketData
 {
 	int32		nitems;			/* distinct items; id = position in byte order */
@@ -100,6 +102,7 @@ typedef struct BasketData
 	int32		ntrans;			/* N: baskets with at least one item */
 	int64	   *tstart;			/* transaction t is titems[tstart[t] .. tstart[t+1]) */
 	int32	   *titems;
+	int64		ntotal;			/* items of all transactions */
 	int32	   *item_count;		/* baskets containing each item */
 } BasketData;
 
@@ -117,10 +120,16 @@ typedef struct FpMiner
 	int			max_length;		/* 0 = no bound */
 	int64		max_sets;
 
-	/* scratch child table of the tree being built: keys 0 = empty */
+	/*
+	 * scratch child table of the tree being built: keys 0 = empty, all empty
+	 * between two trees (cslot[n] is the slot of node n, cleared after the
+	 * tree is built instead of clearing the whole table before each tree)
+	 */
 	uint64	   *ckey;
 	int32	   *cval;
 	uint32		ccap;
+	int32	   *cslot;
+	int64		cslot_cap;
 
 	/* scratch conditional pattern base: paths of local items, leaf first */
 	int32	   *pbuf;

@@ -2,7 +2,8 @@
  * crm_analytics.h
  *		Helpers shared by the capabilities of crm_analytics: exact fast numeric
  *		sums (numsum.c), running a caller's query through SPI (query.c), the
- *		memory budget (memory.c) and maps of strings to indexes (strmap.c).
+ *		memory budget (memory.c), maps of strings to indexes (strmap.c) and
+ *		dictionaries of integer keys (intdict.c).
  */
 #ifndef CRM_ANALYTICS_H
 #define CRM_ANALYTICS_H
@@ -38,6 +39,18 @@ typedef struct CrmNumericSum
 
 extern void CrmNumericSumInit(CrmNumericSum *sum);
 extern void CrmNumericSumAdd(CrmNumericSum *sum, Datum value, MemoryContext ctx);
+#ifdef HAVE_INT128
+extern bool CrmNumericFastValue(Datum value, int128 *scaled, int32 *dscale);
+
+/* Add a value read by CrmNumericFastValue. */
+static inline void
+CrmNumericSumAddScaled(CrmNumericSum *sum, int128 scaled, int32 dscale)
+{
+	sum->scaled += scaled;
+	if (dscale > sum->dscale)
+		sum->dscale = dscale;
+}
+#endif
 extern void CrmNumericSumCopy(CrmNumericSum *into, const CrmNumericSum *from,
 							  MemoryContext ctx);
 extern void CrmNumericSumCombine(CrmNumericSum *into, const CrmNumericSum *from,
@@ -76,7 +89,8 @@ CrmFloatSumResult(const CrmFloatSum *s)
  * A caller's query (query.c): parsed and checked once by CrmQueryOpen (one
  * read-only SELECT with the expected number of columns), then run by
  * CrmQueryForEachRow, read-only, as often as needed, each row handed to a
- * callback in a per-row memory context.  SPI must be connected.
+ * callback in a short-lived memory context reset every few rows.  SPI must be
+ * connected.
  */
 typedef struct CrmQuery
 {
@@ -118,7 +132,16 @@ typedef struct CrmCast
 } CrmCast;
 
 extern void CrmCastInit(CrmCast *c, Oid from, Oid to, const char *fn, const char *colname);
-extern Datum CrmCastValue(CrmCast *c, Datum value);
+extern Datum CrmCastConvert(CrmCast *c, Datum value);
+
+/* The value converted (in the current memory context unless binary-compatible). */
+static inline Datum
+CrmCastValue(CrmCast *c, Datum value)
+{
+	if (c->kind == CRM_CAST_AS_IS)
+		return value;
+	return CrmCastConvert(c, value);
+}
 
 /*
  * The memory budget (memory.c): crm_analytics.max_memory bounds every
@@ -144,6 +167,41 @@ extern void *CrmMemoryAlloc0(MemoryContext ctx, Size n, Size elem, const char *f
 extern void *CrmMemoryRealloc(void *ptr, Size n, Size elem, const char *fn,
 							  const char *what);
 extern void MemoryDefineGUCs(void);
+
+/*
+ * A dictionary of integer keys (intdict.c): distinct values numbered densely
+ * from 0 in order of first appearance, through a direct map for small
+ * non-negative keys and a hash table for the others, within the memory
+ * budget.  CrmIntDictId is the lookup of every row: a new key gets id
+ * d->n - 1.
+ */
+typedef struct CrmIntDict
+{
+	MemoryContext cxt;
+	const char *fn;				/* for the memory error */
+	const char *what;
+	int32		n;				/* distinct keys */
+	int32		cap;
+	int64	   *keys;			/* id -> key */
+	int32	   *slots;			/* hash table of ids of keys >= dcap, -1 = empty */
+	int32		nhashed;		/* keys entered in it */
+	uint32		mask;
+	int			shift;			/* of its Fibonacci hash */
+	int32	   *dmap;			/* dmap[k] = id + 1 of key 0 <= k < dcap, 0 = none */
+	uint64		dcap;
+} CrmIntDict;
+
+extern void CrmIntDictInit(CrmIntDict *d, MemoryContext cxt, const char *fn,
+						   const char *what);
+extern int32 CrmIntDictLookup(CrmIntDict *d, int64 key);
+
+static inline int32
+CrmIntDictId(CrmIntDict *d, int64 key)
+{
+	if (likely((uint64) key < d->dcap && d->dmap[key] > 0))
+		return d->dmap[key] - 1;
+	return CrmIntDictLookup(d, key);
+}
 
 /*
  * A call of an aggregate's support function by the partial-state forms

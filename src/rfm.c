@@ -73,6 +73,8 @@ PG_FUNCTION_INFO_V1(rfm_summary_finalfn);
 PG_FUNCTION_INFO_V1(rfm_scores);
 PG_FUNCTION_INFO_V1(rfm_segment);
 
+pg_noreturn static void RfmInfiniteOrder(TimestampTz ts);
+
 /* "Got a and b." for two timestamps (timestamptz_to_str reuses one buffer). */
 static char *
 RfmTwoTimes(TimestampTz a, TimestampTz b)
@@ -105,6 +107,17 @@ RfmStateCreate(MemoryContext aggctx, char kind, TimestampTz as_of)
 	return state;
 }
 
+/* An order time must be finite. */
+static void
+RfmInfiniteOrder(TimestampTz ts)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("ordered_at must be a finite timestamp"),
+			 errdetail("Got %s.", timestamptz_to_str(ts)),
+			 errhint("Filter out rows with infinite order times.")));
+}
+
 /*
  * Count an order at ts in the state; false when it is after as_of (skipped).
  */
@@ -112,11 +125,7 @@ static bool
 RfmCountOrder(RfmState *state, TimestampTz ts)
 {
 	if (TIMESTAMP_NOT_FINITE(ts))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("ordered_at must be a finite timestamp"),
-				 errdetail("Got %s.", timestamptz_to_str(ts)),
-				 errhint("Filter out rows with infinite order times.")));
+		RfmInfiniteOrder(ts);
 	if (ts > state->as_of)
 		return false;
 
@@ -351,75 +360,203 @@ rfm_summary_finalfn(PG_FUNCTION_ARGS)
 
 /* ---------- scores ---------- */
 
-/* One customer's measures while scoring. */
-typedef struct RfmCustomer
+/*
+ * Scores without comparison sorts of all customers.  Each measure's score is
+ * 1 + floor(bins * W / N), W = the customers with a strictly worse value, so
+ * only W is needed, and for integer measures (recency in days, frequency)
+ * whose range is within a few times the number of customers it comes from a
+ * count per value and a running sum (the usual case: recency spans a few
+ * years of days, frequency a few hundred orders).  Wider ranges, and exact
+ * monetary sums held as scaled 128-bit integers, take a sort of the plain
+ * values (comparisons inlined) and a binary search per customer.  Monetary
+ * sums that are not all of that form (more than 8 decimals, 10^16 or more,
+ * or float8 amounts) are ranked with numeric comparisons as before.
+ */
+
+/* most values per customer of a measure scored by counting */
+#define RFM_COUNT_RANGE_PER_CUSTOMER	4
+
+#define ST_SORT RfmSortInt64
+#define ST_ELEMENT_TYPE int64
+#define ST_COMPARE(a, b) ((*(a) > *(b)) - (*(a) < *(b)))
+#define ST_SCOPE static
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
+#ifdef HAVE_INT128
+#define ST_SORT RfmSortInt128
+#define ST_ELEMENT_TYPE int128
+#define ST_COMPARE(a, b) ((*(a) > *(b)) - (*(a) < *(b)))
+#define ST_SCOPE static
+#define ST_DEFINE
+#include "lib/sort_template.h"
+#endif
+
+/* The score of a customer with W customers worse, of n. */
+static inline int
+RfmScoreOf(int64 worse, int n, int bins)
 {
-	char	   *customer;		/* the key as text, not terminated */
-	int			customer_len;
-	int32		recency;
-	int64		frequency;
-	Numeric		monetary;
-	double		monetary_approx;	/* for fast comparisons; ties go to numeric_cmp */
-} RfmCustomer;
-
-/* Orderings from worst to best, for each measure. */
-static int
-RfmCmpRecency(const void *a, const void *b, void *arg)
-{
-	const RfmCustomer *c = (const RfmCustomer *) arg;
-	int32		ra = c[*(const int *) a].recency;
-	int32		rb = c[*(const int *) b].recency;
-
-	return (ra > rb) ? -1 : (ra < rb) ? 1 : 0;	/* larger recency is worse */
-}
-
-static int
-RfmCmpFrequency(const void *a, const void *b, void *arg)
-{
-	const RfmCustomer *c = (const RfmCustomer *) arg;
-	int64		fa = c[*(const int *) a].frequency;
-	int64		fb = c[*(const int *) b].frequency;
-
-	return (fa < fb) ? -1 : (fa > fb) ? 1 : 0;
-}
-
-static int
-RfmCmpMonetary(const void *a, const void *b, void *arg)
-{
-	const RfmCustomer *ca = &((const RfmCustomer *) arg)[*(const int *) a];
-	const RfmCustomer *cb = &((const RfmCustomer *) arg)[*(const int *) b];
-
-	/* float8 conversion is monotone: different doubles mean different numerics */
-	if (ca->monetary_approx < cb->monetary_approx)
-		return -1;
-	if (ca->monetary_approx > cb->monetary_approx)
-		return 1;
-	return DatumGetInt32(DirectFunctionCall2(numeric_cmp,
-											 NumericGetDatum(ca->monetary),
-											 NumericGetDatum(cb->monetary)));
+	return 1 + (int) (((int64) bins * worse) / n);
 }
 
 /*
- * Give each customer score 1 + floor(bins * W / N), W = number of customers
- * with a strictly worse value, using an order from worst to best.
+ * Scores of n integer values (larger_worse: a larger value is worse, as for
+ * recency; else a smaller one, as for frequency).
  */
 static void
-RfmScore(RfmCustomer *cust, int n, int bins, qsort_arg_comparator cmp, int *order, int *score)
+RfmScoreInt64(const int64 *v, int n, int bins, bool larger_worse, int *score)
 {
+	int64		lo = PG_INT64_MAX;
+	int64		hi = PG_INT64_MIN;
 	int			i;
+
+	if (n <= 0)
+		return;
+	for (i = 0; i < n; i++)
+	{
+		lo = Min(lo, v[i]);
+		hi = Max(hi, v[i]);
+	}
+	if ((uint64) hi - (uint64) lo < (uint64) RFM_COUNT_RANGE_PER_CUSTOMER * n + 1024)
+	{
+		/* a count per value; then below[k] = values worse than lo + k */
+		int64		range = hi - lo + 1;
+		int32	   *below = CrmMemoryAlloc0(CurrentMemoryContext, range, sizeof(int32),
+											"crm.rfm_scores", "The scores");
+		int64		k;
+		int32		acc = 0;
+
+		for (i = 0; i < n; i++)
+			below[v[i] - lo]++;
+		if (larger_worse)
+			for (k = range - 1; k >= 0; k--)
+			{
+				int32		c = below[k];
+
+				below[k] = acc;
+				acc += c;
+			}
+		else
+			for (k = 0; k < range; k++)
+			{
+				int32		c = below[k];
+
+				below[k] = acc;
+				acc += c;
+			}
+		for (i = 0; i < n; i++)
+			score[i] = RfmScoreOf(below[v[i] - lo], n, bins);
+		pfree(below);
+	}
+	else
+	{
+		/* the sorted values; W by binary search */
+		int64	   *sorted = CrmMemoryAlloc(CurrentMemoryContext, n, sizeof(int64),
+											"crm.rfm_scores", "The scores");
+
+		memcpy(sorted, v, sizeof(int64) * (Size) n);
+		RfmSortInt64(sorted, n);
+		for (i = 0; i < n; i++)
+		{
+			int			a = 0,
+						b = n;
+
+			/* first index with a value > v (larger_worse) or >= v */
+			while (a < b)
+			{
+				int			mid = a + (b - a) / 2;
+
+				if (larger_worse ? sorted[mid] <= v[i] : sorted[mid] < v[i])
+					a = mid + 1;
+				else
+					b = mid;
+			}
+			score[i] = RfmScoreOf(larger_worse ? n - a : a, n, bins);
+			if ((i & 0xFFFF) == 0xFFFF)
+				CHECK_FOR_INTERRUPTS();
+		}
+		pfree(sorted);
+	}
+}
+
+#ifdef HAVE_INT128
+/* Scores of n exact sums scaled to 128-bit integers (smaller is worse). */
+static void
+RfmScoreInt128(const int128 *v, int n, int bins, int *score)
+{
+	int128	   *sorted = CrmMemoryAlloc(CurrentMemoryContext, Max(n, 1), sizeof(int128),
+										"crm.rfm_scores", "The scores");
+	int			i;
+
+	memcpy(sorted, v, sizeof(int128) * (Size) Max(n, 0));
+	RfmSortInt128(sorted, n);
+	for (i = 0; i < n; i++)
+	{
+		int			a = 0,
+					b = n;
+
+		while (a < b)
+		{
+			int			mid = a + (b - a) / 2;
+
+			if (sorted[mid] < v[i])
+				a = mid + 1;
+			else
+				b = mid;
+		}
+		score[i] = RfmScoreOf(a, n, bins);
+		if ((i & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
+	}
+	pfree(sorted);
+}
+#endif
+
+/* A monetary sum and its float8 approximation, for the general ranking. */
+typedef struct RfmMoney
+{
+	Numeric		value;
+	double		approx;			/* for fast comparisons; ties go to numeric_cmp */
+} RfmMoney;
+
+/* Order of monetary sums, from worst (smallest) to best. */
+static int
+RfmCmpMoney(const void *a, const void *b, void *arg)
+{
+	const RfmMoney *ma = &((const RfmMoney *) arg)[*(const int *) a];
+	const RfmMoney *mb = &((const RfmMoney *) arg)[*(const int *) b];
+
+	/* float8 conversion is monotone: different doubles mean different numerics */
+	if (ma->approx < mb->approx)
+		return -1;
+	if (ma->approx > mb->approx)
+		return 1;
+	return DatumGetInt32(DirectFunctionCall2(numeric_cmp,
+											 NumericGetDatum(ma->value),
+											 NumericGetDatum(mb->value)));
+}
+
+/* Scores of n monetary sums of any form, by a sort with numeric comparisons. */
+static void
+RfmScoreMoney(RfmMoney *money, int n, int bins, int *score)
+{
+	int		   *order = CrmMemoryAlloc(CurrentMemoryContext, Max(n, 1), sizeof(int),
+									   "crm.rfm_scores", "The scores");
 	int			group_start = 0;
+	int			i;
 
 	for (i = 0; i < n; i++)
 		order[i] = i;
-	qsort_arg(order, n, sizeof(int), cmp, cust);
+	qsort_arg(order, n, sizeof(int), RfmCmpMoney, money);
 	for (i = 0; i < n; i++)
 	{
-		if (i > 0 && cmp(&order[i - 1], &order[i], cust) != 0)
+		if (i > 0 && RfmCmpMoney(&order[i - 1], &order[i], money) != 0)
 			group_start = i;
-		score[order[i]] = 1 + (int) (((int64) bins * group_start) / n);
+		score[order[i]] = RfmScoreOf(group_start, n, bins);
 		if ((i & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
+	pfree(order);
 }
 
 /* Name of the segment of an RFM cell on the 5-bin scale (see README). */
@@ -474,31 +611,91 @@ rfm_segment(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(RfmSegmentName(r, f, m)));
 }
 
-/* A customer key: its text (not terminated) and length. */
+/* A customer key as text: its bytes (not terminated) and length. */
 typedef struct RfmKey
 {
 	char	   *data;
 	int			len;
 } RfmKey;
 
-/* One customer while grouping: key and the state crm.rfm_summary would have. */
+/* A customer in the hash table of text keys: the key and the customer's id. */
 typedef struct RfmGroup
 {
 	RfmKey		key;
-	RfmState	state;
+	int32		id;
 } RfmGroup;
 
-/* crm.rfm_scores' grouping of the caller's orders by customer. */
+#define RFM_CUSTOMERS_WHAT	"The table of customers"
+
+/*
+ * crm.rfm_scores' grouping of the caller's orders by customer.  Customers
+ * are numbered densely in order of first appearance: integer keys
+ * (smallint, integer, bigint) by their value in idict, with no text made
+ * for a row (the text of a customer is made once, for its result row);
+ * other keys by their text in a hash table.  What scoring needs of a
+ * customer (orders counted, last order, exact amount sum) is kept in one
+ * 48-byte record by id, so that a row touches one or two cache lines of
+ * customer data (separate arrays of each measure cost a cache miss each).
+ */
+typedef struct RfmCust
+{
+	union
+	{
+		CrmNumericSum n;		/* RFM_NUMERIC */
+		CrmFloatSum f;			/* RFM_FLOAT8 */
+	}			sum;
+	int64		count;
+	TimestampTz last;
+} RfmCust;
+
+/*
+ * Rows with integer customer keys are applied in batches: a row's key and
+ * measures are read at once and its customer's slot in the direct map
+ * prefetched; the batch then finds its customers (prefetching their
+ * records) and updates them.  The direct map and the records are too large
+ * for the cache at a few hundred thousand customers, and this way the cache
+ * misses of a batch overlap instead of costing one after another.
+ */
+#define RFM_BATCH	64
+
+#if defined(__GNUC__) || defined(__clang__)
+#define RFM_PREFETCH(addr)	__builtin_prefetch(addr)
+#else
+#define RFM_PREFETCH(addr)	((void) 0)
+#endif
+
+/* A row waiting in the batch: customer key, order time and amount. */
+typedef struct RfmPending
+{
+	union
+	{
+#ifdef HAVE_INT128
+		int128		scaled;		/* RFM_NUMERIC: a fast value times 10^8 */
+#endif
+		float8		f;			/* RFM_FLOAT8 */
+	}			amount;
+	int64		key;
+	TimestampTz ts;
+	int32		dscale;			/* RFM_NUMERIC */
+} RfmPending;
+
 typedef struct RfmGrouping
 {
 	MemoryContext ctx;
-	HTAB	   *groups;
 	TimestampTz as_of;
 	char		kind;			/* RfmAmountKind of the amounts */
 	CrmCast		customer_cast;
 	CrmCast		ts_cast;
 	CrmCast		amount_cast;
-	int64		ngroups_checked;	/* customers when the budget was last checked */
+	bool		ifast;			/* integer keys, in idict */
+	CrmIntDict	idict;
+	HTAB	   *groups;			/* other keys: text -> id */
+	RfmKey	   *keys;			/* id -> text key (not ifast) */
+	int32		ncust;
+	int32		cap;
+	RfmCust    *cust;			/* id -> measures */
+	RfmPending *pending;		/* the batch (ifast) */
+	int			npending;
 } RfmGrouping;
 
 static uint32
@@ -520,58 +717,261 @@ RfmKeyMatch(const void *key1, const void *key2, Size keysize)
 	return (a->len == b->len && memcmp(a->data, b->data, a->len) == 0) ? 0 : 1;
 }
 
-/* One order row of crm.rfm_scores' query: into its customer's state. */
-static void
-RfmScoresRow(TupleTableSlot *slot, void *arg)
+/* An array of n elements of elem bytes grown to newn, within the budget. */
+static void *
+RfmGrow(RfmGrouping *g, void *ptr, Size n, Size newn, Size elem)
 {
-	RfmGrouping *g = (RfmGrouping *) arg;
-	text	   *ct;
+	CrmMemoryCheckContext(g->ctx, CrmMemoryArraySize(newn - n, elem, "crm.rfm_scores",
+													 RFM_CUSTOMERS_WHAT),
+						  "crm.rfm_scores", RFM_CUSTOMERS_WHAT);
+	if (ptr == NULL)
+		return CrmMemoryAlloc(g->ctx, newn, elem, "crm.rfm_scores", RFM_CUSTOMERS_WHAT);
+	return CrmMemoryRealloc(ptr, newn, elem, "crm.rfm_scores", RFM_CUSTOMERS_WHAT);
+}
+
+/* Customer id (the next one) starts with no order counted. */
+static void
+RfmNewCustomer(RfmGrouping *g, int32 id)
+{
+	Assert(id == g->ncust);
+	if (g->ncust == g->cap)
+	{
+		int32		newcap = Max(g->cap * 2, 1024);
+
+		g->cust = RfmGrow(g, g->cust, g->cap, newcap, sizeof(RfmCust));
+		if (!g->ifast)
+			g->keys = RfmGrow(g, g->keys, g->cap, newcap, sizeof(RfmKey));
+		g->cap = newcap;
+	}
+	g->cust[id].count = 0;
+	g->cust[id].last = DT_NOBEGIN;
+	if (g->kind == RFM_NUMERIC)
+		CrmNumericSumInit(&g->cust[id].sum.n);
+	else
+		g->cust[id].sum.f.sum = g->cust[id].sum.f.comp = 0;
+	g->ncust++;
+}
+
+/* The id of the customer of a text key, adding it when new. */
+static int32
+RfmTextCustomer(RfmGrouping *g, Datum value)
+{
+	text	   *ct = DatumGetTextPP(CrmCastValue(&g->customer_cast, value));
 	RfmKey		key;
 	RfmGroup   *grp;
 	bool		found;
-	TimestampTz ts;
 
-	if (slot->tts_isnull[0])
-		return;					/* no customer */
-	ct = DatumGetTextPP(CrmCastValue(&g->customer_cast, slot->tts_values[0]));
 	key.data = VARDATA_ANY(ct);
 	key.len = VARSIZE_ANY_EXHDR(ct);
 	grp = (RfmGroup *) hash_search(g->groups, &key, HASH_ENTER, &found);
 	if (!found)
 	{
-		MemoryContext old = MemoryContextSwitchTo(g->ctx);
-
-		grp->key.data = palloc(Max(key.len, 1));
+		grp->key.data = MemoryContextAlloc(g->ctx, Max(key.len, 1));
 		memcpy(grp->key.data, key.data, key.len);
 		grp->key.len = key.len;
-		MemoryContextSwitchTo(old);
-		memset(&grp->state, 0, sizeof(RfmState));
-		grp->state.kind = g->kind;
-		grp->state.as_of = g->as_of;
-		grp->state.first = DT_NOEND;
-		grp->state.last = DT_NOBEGIN;
-		CrmNumericSumInit(&grp->state.nsum);
-		if (hash_get_num_entries(g->groups) >= g->ngroups_checked * 2 + 4096)
+		grp->id = g->ncust;
+		RfmNewCustomer(g, grp->id);
+		g->keys[grp->id] = grp->key;
+	}
+	return grp->id;
+}
+
+/* The id of the customer of an integer key, adding it when new. */
+static inline int32
+RfmIntCustomer(RfmGrouping *g, int64 key)
+{
+	int32		id = CrmIntDictId(&g->idict, key);
+
+	if (id == g->ncust)
+		RfmNewCustomer(g, id);
+	return id;
+}
+
+/* Count an order at ts (finite, not after as_of) of customer c. */
+static inline void
+RfmCustOrder(RfmCust *c, TimestampTz ts)
+{
+	c->count++;
+	if (ts > c->last)
+		c->last = ts;
+}
+
+/* Apply the rows of the batch to their customers, in the order of the rows. */
+static void
+RfmFlushBatch(RfmGrouping *g)
+{
+	int32		ids[RFM_BATCH];
+	int			n = g->npending;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		ids[i] = RfmIntCustomer(g, g->pending[i].key);
+		RFM_PREFETCH(&g->cust[ids[i]]);
+	}
+	for (i = 0; i < n; i++)
+	{
+		RfmPending *p = &g->pending[i];
+		RfmCust    *c = &g->cust[ids[i]];
+
+		RfmCustOrder(c, p->ts);
+#ifdef HAVE_INT128
+		if (g->kind == RFM_NUMERIC)
+			CrmNumericSumAddScaled(&c->sum.n, p->amount.scaled, p->dscale);
+		else
+#endif
+			CrmFloatSumAdd(&c->sum.f, p->amount.f);
+	}
+	g->npending = 0;
+}
+
+/*
+ * One order row of crm.rfm_scores' query: into its customer's measures, at
+ * once or (integer keys) through the batch.  A customer is known only from
+ * a row that counts: customers with no such row are not scored.
+ */
+static void
+RfmScoresRow(TupleTableSlot *slot, void *arg)
+{
+	RfmGrouping *g = (RfmGrouping *) arg;
+	TimestampTz ts;
+	Datum		amount;
+	RfmPending *p;
+
+	if (slot->tts_isnull[0] || slot->tts_isnull[1] || slot->tts_isnull[2])
+		return;					/* no customer, or a row that does not count */
+	ts = DatumGetTimestampTz(CrmCastValue(&g->ts_cast, slot->tts_values[1]));
+	if (TIMESTAMP_NOT_FINITE(ts))
+		RfmInfiniteOrder(ts);
+	if (ts > g->as_of)
+		return;
+	amount = CrmCastValue(&g->amount_cast, slot->tts_values[2]);
+	if (!g->ifast)
+	{
+		int32		id = RfmTextCustomer(g, slot->tts_values[0]);	/* may move cust */
+		RfmCust    *c = &g->cust[id];
+
+		RfmCustOrder(c, ts);
+		if (g->kind == RFM_NUMERIC)
+			CrmNumericSumAdd(&c->sum.n, amount, g->ctx);
+		else
 		{
-			g->ngroups_checked = hash_get_num_entries(g->groups);
-			CrmMemoryCheckContext(g->ctx, 0, "crm.rfm_scores", "The table of customers");
+			CrmCheckFiniteAmount(DatumGetFloat8(amount));
+			CrmFloatSumAdd(&c->sum.f, DatumGetFloat8(amount));
+		}
+		return;
+	}
+
+	p = &g->pending[g->npending];
+	p->key = DatumGetInt64(slot->tts_values[0]);
+	if (g->kind == RFM_NUMERIC)
+	{
+#ifdef HAVE_INT128
+		if (!CrmNumericFastValue(amount, &p->amount.scaled, &p->dscale))
+#endif
+		{
+			/* any other value (or an error for NaN): added now, sums commute */
+			int32		id = RfmIntCustomer(g, p->key);	/* may move cust */
+			RfmCust    *c = &g->cust[id];
+
+			RfmCustOrder(c, ts);
+			CrmNumericSumAdd(&c->sum.n, amount, g->ctx);
+			return;
 		}
 	}
-	if (slot->tts_isnull[1] || slot->tts_isnull[2])
-		return;					/* counted as a customer only if another row counts */
-	ts = DatumGetTimestampTz(CrmCastValue(&g->ts_cast, slot->tts_values[1]));
-	if (!RfmCountOrder(&grp->state, ts))
-		return;
-	if (g->kind == RFM_NUMERIC)
-		CrmNumericSumAdd(&grp->state.nsum,
-						 CrmCastValue(&g->amount_cast, slot->tts_values[2]), g->ctx);
 	else
 	{
-		float8		amount = DatumGetFloat8(CrmCastValue(&g->amount_cast, slot->tts_values[2]));
-
-		CrmCheckFiniteAmount(amount);
-		CrmFloatSumAdd(&grp->state.fsum, amount);
+		p->amount.f = DatumGetFloat8(amount);
+		CrmCheckFiniteAmount(p->amount.f);
 	}
+	p->ts = ts;
+	if ((uint64) p->key < g->idict.dcap)
+		RFM_PREFETCH(&g->idict.dmap[p->key]);
+	if (++g->npending == RFM_BATCH)
+		RfmFlushBatch(g);
+}
+
+/* The monetary value of customer id as numeric. */
+static Numeric
+RfmCustomerMonetary(const RfmGrouping *g, int32 id)
+{
+	if (g->kind == RFM_NUMERIC)
+		return CrmNumericSumResult(&g->cust[id].sum.n);
+	return DatumGetNumeric(DirectFunctionCall1(float8_numeric,
+											   Float8GetDatum(CrmFloatSumResult(&g->cust[id].sum.f))));
+}
+
+/*
+ * The monetary scores of the customers ids[0..n-1]: from their exact sums
+ * as 128-bit integers when every sum is of that form, else by numeric
+ * comparisons.
+ */
+static void
+RfmMonetaryScores(const RfmGrouping *g, const int32 *ids, int n, int bins, int *score)
+{
+	RfmMoney   *money;
+	int			i;
+
+#ifdef HAVE_INT128
+	if (g->kind == RFM_NUMERIC)
+	{
+		for (i = 0; i < n; i++)
+			if (g->cust[ids[i]].sum.n.slow != NULL)
+				break;
+		if (i == n)
+		{
+			int128	   *v = CrmMemoryAlloc(CurrentMemoryContext, Max(n, 1), sizeof(int128),
+										   "crm.rfm_scores", "The scores");
+
+			for (i = 0; i < n; i++)
+				v[i] = g->cust[ids[i]].sum.n.scaled;
+			RfmScoreInt128(v, n, bins, score);
+			pfree(v);
+			return;
+		}
+	}
+#endif
+	money = CrmMemoryAlloc(CurrentMemoryContext, Max(n, 1), sizeof(RfmMoney),
+						   "crm.rfm_scores", "The scores");
+	for (i = 0; i < n; i++)
+	{
+		money[i].value = RfmCustomerMonetary(g, ids[i]);
+		money[i].approx = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+															 NumericGetDatum(money[i].value)));
+		if ((i & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
+	}
+	RfmScoreMoney(money, n, bins, score);
+}
+
+/* Append the decimal digits of a score 1..100 at p; returns the end. */
+static inline char *
+RfmScoreDigits(char *p, int v)
+{
+	if (v >= 100)
+		*p++ = '0' + v / 100;
+	if (v >= 10)
+		*p++ = '0' + (v / 10) % 10;
+	*p++ = '0' + v % 10;
+	return p;
+}
+
+/*
+ * The RFM cell of three scores: "345" for up to 9 bins, else "3-4-5" (as
+ * snprintf("%d%d%d") would print them, at a fifth of its cost).
+ */
+static void
+RfmCell(char *cell, int r, int f, int m, int bins)
+{
+	char	   *p = RfmScoreDigits(cell, r);
+
+	if (bins > 9)
+		*p++ = '-';
+	p = RfmScoreDigits(p, f);
+	if (bins > 9)
+		*p++ = '-';
+	p = RfmScoreDigits(p, m);
+	*p = '\0';
 }
 
 /*
@@ -589,10 +989,12 @@ rfm_scores(PG_FUNCTION_ARGS)
 	int32		bins;
 	CrmQuery	q;
 	RfmGrouping g;
-	uint64		i;
+	MemoryContext rowctx;
+	MemoryContext old;
 	int			n = 0;
-	RfmCustomer *cust;
-	int		   *order;
+	int			i;
+	int32	   *ids;
+	int64	   *vals;
 	int		   *rs,
 			   *fs,
 			   *ms;
@@ -634,7 +1036,7 @@ rfm_scores(PG_FUNCTION_ARGS)
 	CrmCheckColumnType(q.desc, 3, "crm.rfm_scores", "amount", amount_types,
 					   lengthof(amount_types), "a numeric or float8 amount");
 
-	/* group the orders by customer in a hash table of RfmState */
+	/* group the orders by customer */
 	memset(&g, 0, sizeof(g));
 	g.ctx = AllocSetContextCreate(CurrentMemoryContext, "crm.rfm_scores customers",
 								  ALLOCSET_DEFAULT_SIZES);
@@ -648,72 +1050,72 @@ rfm_scores(PG_FUNCTION_ARGS)
 	CrmCastInit(&g.amount_cast, TupleDescAttr(q.desc, 2)->atttypid,
 				g.kind == RFM_FLOAT8 ? FLOAT8OID : NUMERICOID,
 				"crm.rfm_scores", "3 (amount)");
+	switch (getBaseType(TupleDescAttr(q.desc, 0)->atttypid))
 	{
-		HASHCTL		ctl;
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+			g.ifast = true;
+			CrmIntDictInit(&g.idict, g.ctx, "crm.rfm_scores", RFM_CUSTOMERS_WHAT);
+			g.pending = MemoryContextAlloc(g.ctx, RFM_BATCH * sizeof(RfmPending));
+			break;
+		default:
+			{
+				HASHCTL		ctl;
 
-		memset(&ctl, 0, sizeof(ctl));
-		ctl.keysize = sizeof(RfmKey);
-		ctl.entrysize = sizeof(RfmGroup);
-		ctl.hash = RfmKeyHash;
-		ctl.match = RfmKeyMatch;
-		ctl.hcxt = g.ctx;
-		g.groups = hash_create("crm.rfm_scores customers", 1024, &ctl,
-							   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+				memset(&ctl, 0, sizeof(ctl));
+				ctl.keysize = sizeof(RfmKey);
+				ctl.entrysize = sizeof(RfmGroup);
+				ctl.hash = RfmKeyHash;
+				ctl.match = RfmKeyMatch;
+				ctl.hcxt = g.ctx;
+				g.groups = hash_create("crm.rfm_scores customers", 1024, &ctl,
+									   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+				break;
+			}
 	}
 	(void) CrmQueryForEachRow(&q, RfmScoresRow, &g);
+	if (g.ifast)
+		RfmFlushBatch(&g);
 	CrmQueryClose(&q);
 
-	/* customers with at least one order counted */
-	cust = CrmMemoryAlloc(g.ctx, hash_get_num_entries(g.groups), sizeof(RfmCustomer),
-						  "crm.rfm_scores", "The customer table");
+	/* the customers with at least one order counted, in order of first appearance */
+	ids = CrmMemoryAlloc(g.ctx, Max(g.ncust, 1), sizeof(int32), "crm.rfm_scores", "The scores");
+	for (i = 0; i < g.ncust; i++)
+		if (g.cust[i].count > 0)
+			ids[n++] = i;
+	vals = CrmMemoryAlloc(g.ctx, Max(n, 1), sizeof(int64), "crm.rfm_scores", "The scores");
+	rs = CrmMemoryAlloc(g.ctx, Max(n, 1), sizeof(int), "crm.rfm_scores", "The scores");
+	fs = CrmMemoryAlloc(g.ctx, Max(n, 1), sizeof(int), "crm.rfm_scores", "The scores");
+	ms = CrmMemoryAlloc(g.ctx, Max(n, 1), sizeof(int), "crm.rfm_scores", "The scores");
+	old = MemoryContextSwitchTo(g.ctx);
+	for (i = 0; i < n; i++)
+		vals[i] = RfmDays(g.cust[ids[i]].last, as_of);
+	RfmScoreInt64(vals, n, bins, true, rs);
+	for (i = 0; i < n; i++)
+		vals[i] = g.cust[ids[i]].count;
+	RfmScoreInt64(vals, n, bins, false, fs);
+	RfmMonetaryScores(&g, ids, n, bins, ms);
+	MemoryContextSwitchTo(old);
+
+	rowctx = AllocSetContextCreate(g.ctx, "crm.rfm_scores row", ALLOCSET_SMALL_SIZES);
+	for (i = 0; i < n; i++)
 	{
-		HASH_SEQ_STATUS seq;
-		RfmGroup   *grp;
-
-		hash_seq_init(&seq, g.groups);
-		while ((grp = (RfmGroup *) hash_seq_search(&seq)) != NULL)
-		{
-			RfmState   *st = &grp->state;
-
-			if (st->count == 0)
-				continue;
-			cust[n].customer = grp->key.data;
-			cust[n].customer_len = grp->key.len;
-			cust[n].recency = RfmDays(st->last, as_of);
-			cust[n].frequency = st->count;
-			cust[n].monetary = RfmMonetary(st);
-			cust[n].monetary_approx =
-				DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
-												   NumericGetDatum(cust[n].monetary)));
-			n++;
-			if ((n & 0xFFFF) == 0)
-				CHECK_FOR_INTERRUPTS();
-		}
-	}
-
-	order = palloc(Max(n, 1) * sizeof(int));
-	rs = palloc(Max(n, 1) * sizeof(int));
-	fs = palloc(Max(n, 1) * sizeof(int));
-	ms = palloc(Max(n, 1) * sizeof(int));
-	RfmScore(cust, n, bins, RfmCmpRecency, order, rs);
-	RfmScore(cust, n, bins, RfmCmpFrequency, order, fs);
-	RfmScore(cust, n, bins, RfmCmpMonetary, order, ms);
-
-	for (i = 0; i < (uint64) n; i++)
-	{
+		int32		id = ids[i];
 		Datum		values[9];
 		bool		nulls[9] = {false};
 		char		cell[48];
 
-		if (bins <= 9)
-			snprintf(cell, sizeof(cell), "%d%d%d", rs[i], fs[i], ms[i]);
+		old = MemoryContextSwitchTo(rowctx);
+		RfmCell(cell, rs[i], fs[i], ms[i], bins);
+		if (g.ifast)
+			values[0] = CrmCastValue(&g.customer_cast, Int64GetDatum(g.idict.keys[id]));
 		else
-			snprintf(cell, sizeof(cell), "%d-%d-%d", rs[i], fs[i], ms[i]);
-		values[0] = PointerGetDatum(cstring_to_text_with_len(cust[i].customer,
-															 cust[i].customer_len));
-		values[1] = Int32GetDatum(cust[i].recency);
-		values[2] = Int64GetDatum(cust[i].frequency);
-		values[3] = NumericGetDatum(cust[i].monetary);
+			values[0] = PointerGetDatum(cstring_to_text_with_len(g.keys[id].data,
+																 g.keys[id].len));
+		values[1] = Int32GetDatum(RfmDays(g.cust[id].last, as_of));
+		values[2] = Int64GetDatum(g.cust[id].count);
+		values[3] = NumericGetDatum(RfmCustomerMonetary(&g, id));
 		values[4] = Int32GetDatum(rs[i]);
 		values[5] = Int32GetDatum(fs[i]);
 		values[6] = Int32GetDatum(ms[i]);
@@ -723,6 +1125,10 @@ rfm_scores(PG_FUNCTION_ARGS)
 		else
 			nulls[8] = true;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(rowctx);
+		if ((i & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
 	}
 
 	MemoryContextDelete(g.ctx);

@@ -29,3 +29,31 @@ bench_line() {
 		else
 			printf "%-44s ours %10.1f ms   baseline        n/a      ratio    n/a   %s\n", n, o, note }'
 }
+
+# bench_session SQL: runs SQL once in a new session and prints "CPU_MS PEAK_KB": the
+# backend's own CPU time (user + sys, 10 ms resolution) for SQL and its peak resident
+# memory (VmHWM, which counts the shared buffers it touched).  Prints nothing when
+# the server's /proc is not readable from here (a remote server, another user).
+bench_session() {
+	local out
+	out=$(printf '%s\n' "SELECT pg_backend_pid() AS pid \\gset" "\\setenv BPID :pid" \
+		"\\! awk '{print \"cpu0\", \$14 + \$15}' /proc/\$BPID/stat 2>/dev/null" "$1;" \
+		"\\! awk '{print \"cpu1\", \$14 + \$15}' /proc/\$BPID/stat 2>/dev/null" \
+		"\\! awk '/^VmHWM/ {print \"hwm\", \$2}' /proc/\$BPID/status 2>/dev/null" |
+		bench_psql -o /dev/null 2>/dev/null) || return 0
+	printf '%s\n' "$out" | awk -v hz="$(getconf CLK_TCK)" '
+		$1 == "cpu0" {c = $2} $1 == "cpu1" {t = ($2 - c) * 1000 / hz} $1 == "hwm" {h = $2}
+		END {if (h != "") printf "%d %d\n", t, h}'
+}
+
+# bench_cpu_ms SQL: the best backend CPU time of SQL over BENCH_RUNS new sessions, in
+# milliseconds (see bench_session); empty when it cannot be read.
+bench_cpu_ms() {
+	local best="" t i
+	for ((i = 0; i < BENCH_RUNS; i++)); do
+		t=$(bench_session "$1" | awk '{print $1}')
+		[ -n "$t" ] || return 0
+		if [ -z "$best" ] || [ "$t" -lt "$best" ]; then best=$t; fi
+	done
+	echo "$best"
+}
