@@ -23,7 +23,9 @@ SQL_PARTS = src/crm_analytics.sql \
 	src/deviation.sql \
 	src/forecast.sql \
 	src/concentration.sql \
-	src/tree.sql
+	src/tree.sql \
+	src/aggstate.sql \
+	src/customer360.sql
 CRM_INSTALL_SQL = sql/$(EXTENSION)--$(EXTVERSION).sql
 
 # install scripts of earlier versions (kept for upgrade tests) and upgrade scripts

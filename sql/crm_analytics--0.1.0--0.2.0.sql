@@ -1335,3 +1335,1065 @@ AS 'MODULE_PATHNAME', 'tree_rules'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 32;
 COMMENT ON FUNCTION crm.tree_rules(crm.model) IS
 'one row per leaf of a decision tree (or of every tree of boosted trees): the path as a SQL condition, its training rows, its prediction (positive-class rate, probability of the most probable class, mean, or leaf value) and its class as crm.predict_label gives it';
+-- ---------------------------------------------------------------------------
+-- 0.2.0: partial aggregate states for distributed engines (src/aggstate.sql)
+-- ---------------------------------------------------------------------------
+
+------------------------------------------------------------------------------
+-- Partial aggregate states (crm.agg_state): every global aggregate as
+-- x_partial -> crm.agg_merge -> x_finish, for Citus and for rollups
+------------------------------------------------------------------------------
+
+CREATE TYPE crm.agg_state;
+
+CREATE FUNCTION crm.agg_state_in(cstring)
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'agg_state_in'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.agg_state_in(cstring) IS
+'input function of crm.agg_state: the aggregate''s name, a colon and the binary format in base64, validated in full';
+
+CREATE FUNCTION crm.agg_state_out(crm.agg_state)
+RETURNS cstring
+AS 'MODULE_PATHNAME', 'agg_state_out'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.agg_state_out(crm.agg_state) IS
+'output function of crm.agg_state: the aggregate''s name, a colon and the binary format in base64 (round-trips exactly)';
+
+CREATE FUNCTION crm.agg_state_recv(internal)
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'agg_state_recv'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.agg_state_recv(internal) IS
+'binary input function of crm.agg_state: a version byte, the kind and the aggregate''s serialized state, validated in full';
+
+CREATE FUNCTION crm.agg_state_send(crm.agg_state)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'agg_state_send'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.agg_state_send(crm.agg_state) IS
+'binary output function of crm.agg_state: a version byte, the kind and the aggregate''s serialized state';
+
+CREATE TYPE crm.agg_state (
+	INPUT = crm.agg_state_in,
+	OUTPUT = crm.agg_state_out,
+	RECEIVE = crm.agg_state_recv,
+	SEND = crm.agg_state_send,
+	INTERNALLENGTH = VARIABLE,
+	STORAGE = extended
+);
+COMMENT ON TYPE crm.agg_state IS
+'the partial state of one of the extension''s global aggregates (crm.x_partial), to store, send between servers, merge (crm.agg_merge) and finish (crm.x_finish)';
+
+CREATE FUNCTION crm.agg_state_combine(a crm.agg_state, b crm.agg_state)
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'agg_state_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.agg_state_combine(crm.agg_state, crm.agg_state) IS
+'two partial states of one aggregate merged into one: the combine function of every crm.x_partial aggregate and of crm.agg_merge';
+
+CREATE AGGREGATE crm.agg_merge(state crm.agg_state) (
+	SFUNC = crm.agg_state_combine,
+	STYPE = crm.agg_state,
+	COMBINEFUNC = crm.agg_state_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.agg_merge(crm.agg_state) IS
+'the partial states of one aggregate (any crm.x_partial) merged into one state; NULLs are skipped';
+
+-- crm.scaler_fit -----------------------------------------------------------------
+CREATE FUNCTION crm.scaler_fit_partial_transfn(crm.agg_state, float8[])
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'scaler_fit_partial_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.scaler_fit_partial_transfn(crm.agg_state, float8[]) IS
+'transition function of crm.scaler_fit_partial: the transition function of crm.scaler_fit, in place on the expanded state';
+
+CREATE AGGREGATE crm.scaler_fit_partial(features float8[]) (
+	SFUNC = crm.scaler_fit_partial_transfn,
+	STYPE = crm.agg_state,
+	SSPACE = 256,
+	INITCOND = 'scaler_fit:AQE=',
+	COMBINEFUNC = crm.agg_state_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.scaler_fit_partial(float8[]) IS
+'the partial state of crm.scaler_fit over these rows, to merge with crm.agg_merge (or a distributed engine''s combine step) and finish with crm.scaler_fit_finish';
+
+CREATE FUNCTION crm.scaler_fit_finish(state crm.agg_state)
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'scaler_fit_finish'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.scaler_fit_finish(crm.agg_state) IS
+'the result of crm.scaler_fit from a (merged) crm.scaler_fit_partial state, which is left unchanged';
+
+-- crm.kmeans -----------------------------------------------------------------
+CREATE FUNCTION crm.kmeans_partial_transfn(crm.agg_state, float8[], integer)
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'kmeans_partial_transfn'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.kmeans_partial_transfn(crm.agg_state, float8[], integer) IS
+'transition function of crm.kmeans_partial: the transition function of crm.kmeans, in place on the expanded state';
+
+CREATE AGGREGATE crm.kmeans_partial(features float8[], k integer) (
+	SFUNC = crm.kmeans_partial_transfn,
+	STYPE = crm.agg_state,
+	SSPACE = 134217728,
+	INITCOND = 'kmeans:AQI=',
+	COMBINEFUNC = crm.agg_state_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.kmeans_partial(float8[], integer) IS
+'the partial state of crm.kmeans over these rows, to merge with crm.agg_merge (or a distributed engine''s combine step) and finish with crm.kmeans_finish';
+
+CREATE FUNCTION crm.kmeans_partial_transfn(crm.agg_state, float8[], integer, bigint)
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'kmeans_partial_transfn'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.kmeans_partial_transfn(crm.agg_state, float8[], integer, bigint) IS
+'transition function of crm.kmeans_partial: the transition function of crm.kmeans, in place on the expanded state';
+
+CREATE AGGREGATE crm.kmeans_partial(features float8[], k integer, seed bigint) (
+	SFUNC = crm.kmeans_partial_transfn,
+	STYPE = crm.agg_state,
+	SSPACE = 134217728,
+	INITCOND = 'kmeans:AQI=',
+	COMBINEFUNC = crm.agg_state_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.kmeans_partial(float8[], integer, bigint) IS
+'the partial state of crm.kmeans over these rows, to merge with crm.agg_merge (or a distributed engine''s combine step) and finish with crm.kmeans_finish';
+
+CREATE FUNCTION crm.kmeans_partial_transfn(crm.agg_state, float8[], integer, bigint, integer)
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'kmeans_partial_transfn'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.kmeans_partial_transfn(crm.agg_state, float8[], integer, bigint, integer) IS
+'transition function of crm.kmeans_partial: the transition function of crm.kmeans, in place on the expanded state';
+
+CREATE AGGREGATE crm.kmeans_partial(features float8[], k integer, seed bigint, restarts integer) (
+	SFUNC = crm.kmeans_partial_transfn,
+	STYPE = crm.agg_state,
+	SSPACE = 134217728,
+	INITCOND = 'kmeans:AQI=',
+	COMBINEFUNC = crm.agg_state_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.kmeans_partial(float8[], integer, bigint, integer) IS
+'the partial state of crm.kmeans over these rows, to merge with crm.agg_merge (or a distributed engine''s combine step) and finish with crm.kmeans_finish';
+
+CREATE FUNCTION crm.kmeans_finish(state crm.agg_state)
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'kmeans_finish'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.kmeans_finish(crm.agg_state) IS
+'the result of crm.kmeans from a (merged) crm.kmeans_partial state, which is left unchanged';
+
+-- crm.bgnbd_fit -----------------------------------------------------------------
+CREATE FUNCTION crm.bgnbd_fit_partial_transfn(crm.agg_state, float8, float8, float8)
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'bgnbd_fit_partial_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.bgnbd_fit_partial_transfn(crm.agg_state, float8, float8, float8) IS
+'transition function of crm.bgnbd_fit_partial: the transition function of crm.bgnbd_fit, in place on the expanded state';
+
+CREATE AGGREGATE crm.bgnbd_fit_partial(frequency float8, recency float8, t float8) (
+	SFUNC = crm.bgnbd_fit_partial_transfn,
+	STYPE = crm.agg_state,
+	SSPACE = 1024,
+	INITCOND = 'bgnbd_fit:AQM=',
+	COMBINEFUNC = crm.agg_state_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.bgnbd_fit_partial(float8, float8, float8) IS
+'the partial state of crm.bgnbd_fit over these rows, to merge with crm.agg_merge (or a distributed engine''s combine step) and finish with crm.bgnbd_fit_finish';
+
+CREATE FUNCTION crm.bgnbd_fit_partial_transfn(crm.agg_state, float8, float8, float8, float8)
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'bgnbd_fit_partial_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.bgnbd_fit_partial_transfn(crm.agg_state, float8, float8, float8, float8) IS
+'transition function of crm.bgnbd_fit_partial: the transition function of crm.bgnbd_fit, in place on the expanded state';
+
+CREATE AGGREGATE crm.bgnbd_fit_partial(frequency float8, recency float8, t float8, penalizer float8) (
+	SFUNC = crm.bgnbd_fit_partial_transfn,
+	STYPE = crm.agg_state,
+	SSPACE = 1024,
+	INITCOND = 'bgnbd_fit:AQM=',
+	COMBINEFUNC = crm.agg_state_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.bgnbd_fit_partial(float8, float8, float8, float8) IS
+'the partial state of crm.bgnbd_fit over these rows, to merge with crm.agg_merge (or a distributed engine''s combine step) and finish with crm.bgnbd_fit_finish';
+
+CREATE FUNCTION crm.bgnbd_fit_finish(state crm.agg_state)
+RETURNS crm.bgnbd_model
+AS 'MODULE_PATHNAME', 'bgnbd_fit_finish'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.bgnbd_fit_finish(crm.agg_state) IS
+'the result of crm.bgnbd_fit from a (merged) crm.bgnbd_fit_partial state, which is left unchanged';
+
+-- crm.paretonbd_fit -----------------------------------------------------------------
+CREATE FUNCTION crm.paretonbd_fit_partial_transfn(crm.agg_state, float8, float8, float8)
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'paretonbd_fit_partial_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.paretonbd_fit_partial_transfn(crm.agg_state, float8, float8, float8) IS
+'transition function of crm.paretonbd_fit_partial: the transition function of crm.paretonbd_fit, in place on the expanded state';
+
+CREATE AGGREGATE crm.paretonbd_fit_partial(frequency float8, recency float8, t float8) (
+	SFUNC = crm.paretonbd_fit_partial_transfn,
+	STYPE = crm.agg_state,
+	SSPACE = 1024,
+	INITCOND = 'paretonbd_fit:AQQ=',
+	COMBINEFUNC = crm.agg_state_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.paretonbd_fit_partial(float8, float8, float8) IS
+'the partial state of crm.paretonbd_fit over these rows, to merge with crm.agg_merge (or a distributed engine''s combine step) and finish with crm.paretonbd_fit_finish';
+
+CREATE FUNCTION crm.paretonbd_fit_partial_transfn(crm.agg_state, float8, float8, float8, float8)
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'paretonbd_fit_partial_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.paretonbd_fit_partial_transfn(crm.agg_state, float8, float8, float8, float8) IS
+'transition function of crm.paretonbd_fit_partial: the transition function of crm.paretonbd_fit, in place on the expanded state';
+
+CREATE AGGREGATE crm.paretonbd_fit_partial(frequency float8, recency float8, t float8, penalizer float8) (
+	SFUNC = crm.paretonbd_fit_partial_transfn,
+	STYPE = crm.agg_state,
+	SSPACE = 1024,
+	INITCOND = 'paretonbd_fit:AQQ=',
+	COMBINEFUNC = crm.agg_state_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.paretonbd_fit_partial(float8, float8, float8, float8) IS
+'the partial state of crm.paretonbd_fit over these rows, to merge with crm.agg_merge (or a distributed engine''s combine step) and finish with crm.paretonbd_fit_finish';
+
+CREATE FUNCTION crm.paretonbd_fit_finish(state crm.agg_state)
+RETURNS crm.paretonbd_model
+AS 'MODULE_PATHNAME', 'paretonbd_fit_finish'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.paretonbd_fit_finish(crm.agg_state) IS
+'the result of crm.paretonbd_fit from a (merged) crm.paretonbd_fit_partial state, which is left unchanged';
+
+-- crm.gammagamma_fit -----------------------------------------------------------------
+CREATE FUNCTION crm.gammagamma_fit_partial_transfn(crm.agg_state, float8, float8)
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'gammagamma_fit_partial_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.gammagamma_fit_partial_transfn(crm.agg_state, float8, float8) IS
+'transition function of crm.gammagamma_fit_partial: the transition function of crm.gammagamma_fit, in place on the expanded state';
+
+CREATE AGGREGATE crm.gammagamma_fit_partial(frequency float8, monetary_value float8) (
+	SFUNC = crm.gammagamma_fit_partial_transfn,
+	STYPE = crm.agg_state,
+	SSPACE = 1024,
+	INITCOND = 'gammagamma_fit:AQU=',
+	COMBINEFUNC = crm.agg_state_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.gammagamma_fit_partial(float8, float8) IS
+'the partial state of crm.gammagamma_fit over these rows, to merge with crm.agg_merge (or a distributed engine''s combine step) and finish with crm.gammagamma_fit_finish';
+
+CREATE FUNCTION crm.gammagamma_fit_partial_transfn(crm.agg_state, float8, float8, float8)
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'gammagamma_fit_partial_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.gammagamma_fit_partial_transfn(crm.agg_state, float8, float8, float8) IS
+'transition function of crm.gammagamma_fit_partial: the transition function of crm.gammagamma_fit, in place on the expanded state';
+
+CREATE AGGREGATE crm.gammagamma_fit_partial(frequency float8, monetary_value float8, penalizer float8) (
+	SFUNC = crm.gammagamma_fit_partial_transfn,
+	STYPE = crm.agg_state,
+	SSPACE = 1024,
+	INITCOND = 'gammagamma_fit:AQU=',
+	COMBINEFUNC = crm.agg_state_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.gammagamma_fit_partial(float8, float8, float8) IS
+'the partial state of crm.gammagamma_fit over these rows, to merge with crm.agg_merge (or a distributed engine''s combine step) and finish with crm.gammagamma_fit_finish';
+
+CREATE FUNCTION crm.gammagamma_fit_finish(state crm.agg_state)
+RETURNS crm.gammagamma_model
+AS 'MODULE_PATHNAME', 'gammagamma_fit_finish'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.gammagamma_fit_finish(crm.agg_state) IS
+'the result of crm.gammagamma_fit from a (merged) crm.gammagamma_fit_partial state, which is left unchanged';
+
+-- crm.purchase_profile -----------------------------------------------------------------
+CREATE FUNCTION crm.purchase_profile_partial_transfn(crm.agg_state, integer, float8)
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'purchase_profile_partial_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.purchase_profile_partial_transfn(crm.agg_state, integer, float8) IS
+'transition function of crm.purchase_profile_partial: the transition function of crm.purchase_profile, in place on the expanded state';
+
+CREATE AGGREGATE crm.purchase_profile_partial(item integer, weight float8) (
+	SFUNC = crm.purchase_profile_partial_transfn,
+	STYPE = crm.agg_state,
+	SSPACE = 256,
+	INITCOND = 'purchase_profile:AQY=',
+	COMBINEFUNC = crm.agg_state_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.purchase_profile_partial(integer, float8) IS
+'the partial state of crm.purchase_profile over these rows, to merge with crm.agg_merge (or a distributed engine''s combine step) and finish with crm.purchase_profile_finish';
+
+CREATE FUNCTION crm.purchase_profile_finish(state crm.agg_state)
+RETURNS crm.profile
+AS 'MODULE_PATHNAME', 'purchase_profile_finish'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.purchase_profile_finish(crm.agg_state) IS
+'the result of crm.purchase_profile from a (merged) crm.purchase_profile_partial state, which is left unchanged';
+
+-- crm.auc -----------------------------------------------------------------
+CREATE FUNCTION crm.auc_partial_transfn(crm.agg_state, float8, boolean)
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'auc_partial_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.auc_partial_transfn(crm.agg_state, float8, boolean) IS
+'transition function of crm.auc_partial: the transition function of crm.auc, in place on the expanded state';
+
+CREATE AGGREGATE crm.auc_partial(score float8, label boolean) (
+	SFUNC = crm.auc_partial_transfn,
+	STYPE = crm.agg_state,
+	SSPACE = 1200,
+	INITCOND = 'auc:AQc=',
+	COMBINEFUNC = crm.agg_state_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.auc_partial(float8, boolean) IS
+'the partial state of crm.auc over these rows, to merge with crm.agg_merge (or a distributed engine''s combine step) and finish with crm.auc_finish';
+
+CREATE FUNCTION crm.auc_finish(state crm.agg_state)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'auc_finish'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.auc_finish(crm.agg_state) IS
+'the result of crm.auc from a (merged) crm.auc_partial state, which is left unchanged';
+
+-- crm.classification_metrics -----------------------------------------------------------------
+CREATE FUNCTION crm.classification_metrics_partial_transfn(crm.agg_state, float8, boolean)
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'classification_metrics_partial_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.classification_metrics_partial_transfn(crm.agg_state, float8, boolean) IS
+'transition function of crm.classification_metrics_partial: the transition function of crm.classification_metrics, in place on the expanded state';
+
+CREATE AGGREGATE crm.classification_metrics_partial(score float8, label boolean) (
+	SFUNC = crm.classification_metrics_partial_transfn,
+	STYPE = crm.agg_state,
+	SSPACE = 96,
+	INITCOND = 'classification_metrics:AQg=',
+	COMBINEFUNC = crm.agg_state_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.classification_metrics_partial(float8, boolean) IS
+'the partial state of crm.classification_metrics over these rows, to merge with crm.agg_merge (or a distributed engine''s combine step) and finish with crm.classification_metrics_finish';
+
+CREATE FUNCTION crm.classification_metrics_partial_transfn(crm.agg_state, float8, boolean, float8)
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'classification_metrics_partial_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.classification_metrics_partial_transfn(crm.agg_state, float8, boolean, float8) IS
+'transition function of crm.classification_metrics_partial: the transition function of crm.classification_metrics, in place on the expanded state';
+
+CREATE AGGREGATE crm.classification_metrics_partial(score float8, label boolean, threshold float8) (
+	SFUNC = crm.classification_metrics_partial_transfn,
+	STYPE = crm.agg_state,
+	SSPACE = 96,
+	INITCOND = 'classification_metrics:AQg=',
+	COMBINEFUNC = crm.agg_state_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.classification_metrics_partial(float8, boolean, float8) IS
+'the partial state of crm.classification_metrics over these rows, to merge with crm.agg_merge (or a distributed engine''s combine step) and finish with crm.classification_metrics_finish';
+
+CREATE FUNCTION crm.classification_metrics_finish(state crm.agg_state)
+RETURNS crm.classification_metrics_result
+AS 'MODULE_PATHNAME', 'classification_metrics_finish'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.classification_metrics_finish(crm.agg_state) IS
+'the result of crm.classification_metrics from a (merged) crm.classification_metrics_partial state, which is left unchanged';
+
+-- crm.regression_metrics -----------------------------------------------------------------
+CREATE FUNCTION crm.regression_metrics_partial_transfn(crm.agg_state, float8, float8)
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'regression_metrics_partial_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.regression_metrics_partial_transfn(crm.agg_state, float8, float8) IS
+'transition function of crm.regression_metrics_partial: the transition function of crm.regression_metrics, in place on the expanded state';
+
+CREATE AGGREGATE crm.regression_metrics_partial(prediction float8, actual float8) (
+	SFUNC = crm.regression_metrics_partial_transfn,
+	STYPE = crm.agg_state,
+	SSPACE = 64,
+	INITCOND = 'regression_metrics:AQk=',
+	COMBINEFUNC = crm.agg_state_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.regression_metrics_partial(float8, float8) IS
+'the partial state of crm.regression_metrics over these rows, to merge with crm.agg_merge (or a distributed engine''s combine step) and finish with crm.regression_metrics_finish';
+
+CREATE FUNCTION crm.regression_metrics_finish(state crm.agg_state)
+RETURNS crm.regression_metrics_result
+AS 'MODULE_PATHNAME', 'regression_metrics_finish'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.regression_metrics_finish(crm.agg_state) IS
+'the result of crm.regression_metrics from a (merged) crm.regression_metrics_partial state, which is left unchanged';
+
+-- crm.ab_test -----------------------------------------------------------------
+CREATE FUNCTION crm.ab_test_partial_transfn(crm.agg_state, boolean, boolean)
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'ab_test_partial_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.ab_test_partial_transfn(crm.agg_state, boolean, boolean) IS
+'transition function of crm.ab_test_partial: the transition function of crm.ab_test, in place on the expanded state';
+
+CREATE AGGREGATE crm.ab_test_partial(converted boolean, treated boolean) (
+	SFUNC = crm.ab_test_partial_transfn,
+	STYPE = crm.agg_state,
+	SSPACE = 40,
+	INITCOND = 'ab_test:AQo=',
+	COMBINEFUNC = crm.agg_state_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.ab_test_partial(boolean, boolean) IS
+'the partial state of crm.ab_test over these rows, to merge with crm.agg_merge (or a distributed engine''s combine step) and finish with crm.ab_test_finish';
+
+CREATE FUNCTION crm.ab_test_partial_transfn(crm.agg_state, boolean, boolean, float8)
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'ab_test_partial_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.ab_test_partial_transfn(crm.agg_state, boolean, boolean, float8) IS
+'transition function of crm.ab_test_partial: the transition function of crm.ab_test, in place on the expanded state';
+
+CREATE AGGREGATE crm.ab_test_partial(converted boolean, treated boolean, confidence float8) (
+	SFUNC = crm.ab_test_partial_transfn,
+	STYPE = crm.agg_state,
+	SSPACE = 40,
+	INITCOND = 'ab_test:AQo=',
+	COMBINEFUNC = crm.agg_state_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.ab_test_partial(boolean, boolean, float8) IS
+'the partial state of crm.ab_test over these rows, to merge with crm.agg_merge (or a distributed engine''s combine step) and finish with crm.ab_test_finish';
+
+CREATE FUNCTION crm.ab_test_finish(state crm.agg_state)
+RETURNS crm.ab_test
+AS 'MODULE_PATHNAME', 'ab_test_finish'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.ab_test_finish(crm.agg_state) IS
+'the result of crm.ab_test from a (merged) crm.ab_test_partial state, which is left unchanged';
+
+-- crm.welch_ttest -----------------------------------------------------------------
+CREATE FUNCTION crm.welch_ttest_partial_transfn(crm.agg_state, float8, boolean)
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'welch_ttest_partial_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.welch_ttest_partial_transfn(crm.agg_state, float8, boolean) IS
+'transition function of crm.welch_ttest_partial: the transition function of crm.welch_ttest, in place on the expanded state';
+
+CREATE AGGREGATE crm.welch_ttest_partial(value float8, treated boolean) (
+	SFUNC = crm.welch_ttest_partial_transfn,
+	STYPE = crm.agg_state,
+	SSPACE = 112,
+	INITCOND = 'welch_ttest:AQs=',
+	COMBINEFUNC = crm.agg_state_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.welch_ttest_partial(float8, boolean) IS
+'the partial state of crm.welch_ttest over these rows, to merge with crm.agg_merge (or a distributed engine''s combine step) and finish with crm.welch_ttest_finish';
+
+CREATE FUNCTION crm.welch_ttest_partial_transfn(crm.agg_state, float8, boolean, float8)
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'welch_ttest_partial_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.welch_ttest_partial_transfn(crm.agg_state, float8, boolean, float8) IS
+'transition function of crm.welch_ttest_partial: the transition function of crm.welch_ttest, in place on the expanded state';
+
+CREATE AGGREGATE crm.welch_ttest_partial(value float8, treated boolean, confidence float8) (
+	SFUNC = crm.welch_ttest_partial_transfn,
+	STYPE = crm.agg_state,
+	SSPACE = 112,
+	INITCOND = 'welch_ttest:AQs=',
+	COMBINEFUNC = crm.agg_state_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.welch_ttest_partial(float8, boolean, float8) IS
+'the partial state of crm.welch_ttest over these rows, to merge with crm.agg_merge (or a distributed engine''s combine step) and finish with crm.welch_ttest_finish';
+
+CREATE FUNCTION crm.welch_ttest_finish(state crm.agg_state)
+RETURNS crm.welch_ttest
+AS 'MODULE_PATHNAME', 'welch_ttest_finish'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.welch_ttest_finish(crm.agg_state) IS
+'the result of crm.welch_ttest from a (merged) crm.welch_ttest_partial state, which is left unchanged';
+
+-- crm.cuped_test -----------------------------------------------------------------
+CREATE FUNCTION crm.cuped_test_partial_transfn(crm.agg_state, float8, float8, boolean)
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'cuped_test_partial_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.cuped_test_partial_transfn(crm.agg_state, float8, float8, boolean) IS
+'transition function of crm.cuped_test_partial: the transition function of crm.cuped_test, in place on the expanded state';
+
+CREATE AGGREGATE crm.cuped_test_partial(value float8, covariate float8, treated boolean) (
+	SFUNC = crm.cuped_test_partial_transfn,
+	STYPE = crm.agg_state,
+	SSPACE = 112,
+	INITCOND = 'cuped_test:AQw=',
+	COMBINEFUNC = crm.agg_state_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.cuped_test_partial(float8, float8, boolean) IS
+'the partial state of crm.cuped_test over these rows, to merge with crm.agg_merge (or a distributed engine''s combine step) and finish with crm.cuped_test_finish';
+
+CREATE FUNCTION crm.cuped_test_partial_transfn(crm.agg_state, float8, float8, boolean, float8)
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'cuped_test_partial_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.cuped_test_partial_transfn(crm.agg_state, float8, float8, boolean, float8) IS
+'transition function of crm.cuped_test_partial: the transition function of crm.cuped_test, in place on the expanded state';
+
+CREATE AGGREGATE crm.cuped_test_partial(value float8, covariate float8, treated boolean, confidence float8) (
+	SFUNC = crm.cuped_test_partial_transfn,
+	STYPE = crm.agg_state,
+	SSPACE = 112,
+	INITCOND = 'cuped_test:AQw=',
+	COMBINEFUNC = crm.agg_state_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.cuped_test_partial(float8, float8, boolean, float8) IS
+'the partial state of crm.cuped_test over these rows, to merge with crm.agg_merge (or a distributed engine''s combine step) and finish with crm.cuped_test_finish';
+
+CREATE FUNCTION crm.cuped_test_finish(state crm.agg_state)
+RETURNS crm.cuped_test
+AS 'MODULE_PATHNAME', 'cuped_test_finish'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.cuped_test_finish(crm.agg_state) IS
+'the result of crm.cuped_test from a (merged) crm.cuped_test_partial state, which is left unchanged';
+
+-- crm.mann_whitney -----------------------------------------------------------------
+CREATE FUNCTION crm.mann_whitney_partial_transfn(crm.agg_state, float8, boolean)
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'mann_whitney_partial_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.mann_whitney_partial_transfn(crm.agg_state, float8, boolean) IS
+'transition function of crm.mann_whitney_partial: the transition function of crm.mann_whitney, in place on the expanded state';
+
+CREATE AGGREGATE crm.mann_whitney_partial(value float8, treated boolean) (
+	SFUNC = crm.mann_whitney_partial_transfn,
+	STYPE = crm.agg_state,
+	SSPACE = 304,
+	INITCOND = 'mann_whitney:AQ0=',
+	COMBINEFUNC = crm.agg_state_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.mann_whitney_partial(float8, boolean) IS
+'the partial state of crm.mann_whitney over these rows, to merge with crm.agg_merge (or a distributed engine''s combine step) and finish with crm.mann_whitney_finish';
+
+CREATE FUNCTION crm.mann_whitney_finish(state crm.agg_state)
+RETURNS crm.mann_whitney
+AS 'MODULE_PATHNAME', 'mann_whitney_finish'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.mann_whitney_finish(crm.agg_state) IS
+'the result of crm.mann_whitney from a (merged) crm.mann_whitney_partial state, which is left unchanged';
+
+-- crm.chi2_test -----------------------------------------------------------------
+CREATE FUNCTION crm.chi2_test_partial_transfn(crm.agg_state, text, boolean)
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'chi2_test_partial_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.chi2_test_partial_transfn(crm.agg_state, text, boolean) IS
+'transition function of crm.chi2_test_partial: the transition function of crm.chi2_test, in place on the expanded state';
+
+CREATE AGGREGATE crm.chi2_test_partial(variant text, converted boolean) (
+	SFUNC = crm.chi2_test_partial_transfn,
+	STYPE = crm.agg_state,
+	SSPACE = 512,
+	INITCOND = 'chi2_test:AQ4=',
+	COMBINEFUNC = crm.agg_state_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.chi2_test_partial(text, boolean) IS
+'the partial state of crm.chi2_test over these rows, to merge with crm.agg_merge (or a distributed engine''s combine step) and finish with crm.chi2_test_finish';
+
+CREATE FUNCTION crm.chi2_test_partial_transfn(crm.agg_state, text, boolean, boolean)
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'chi2_test_partial_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.chi2_test_partial_transfn(crm.agg_state, text, boolean, boolean) IS
+'transition function of crm.chi2_test_partial: the transition function of crm.chi2_test, in place on the expanded state';
+
+CREATE AGGREGATE crm.chi2_test_partial(variant text, converted boolean, correction boolean) (
+	SFUNC = crm.chi2_test_partial_transfn,
+	STYPE = crm.agg_state,
+	SSPACE = 512,
+	INITCOND = 'chi2_test:AQ4=',
+	COMBINEFUNC = crm.agg_state_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.chi2_test_partial(text, boolean, boolean) IS
+'the partial state of crm.chi2_test over these rows, to merge with crm.agg_merge (or a distributed engine''s combine step) and finish with crm.chi2_test_finish';
+
+CREATE FUNCTION crm.chi2_test_finish(state crm.agg_state)
+RETURNS crm.chi2_test
+AS 'MODULE_PATHNAME', 'chi2_test_finish'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.chi2_test_finish(crm.agg_state) IS
+'the result of crm.chi2_test from a (merged) crm.chi2_test_partial state, which is left unchanged';
+
+-- crm.gini -----------------------------------------------------------------
+CREATE FUNCTION crm.gini_partial_transfn(crm.agg_state, float8)
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'gini_partial_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.gini_partial_transfn(crm.agg_state, float8) IS
+'transition function of crm.gini_partial: the transition function of crm.gini, in place on the expanded state';
+
+CREATE AGGREGATE crm.gini_partial(value float8) (
+	SFUNC = crm.gini_partial_transfn,
+	STYPE = crm.agg_state,
+	SSPACE = 1024,
+	INITCOND = 'gini:AQ8=',
+	COMBINEFUNC = crm.agg_state_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.gini_partial(float8) IS
+'the partial state of crm.gini over these rows, to merge with crm.agg_merge (or a distributed engine''s combine step) and finish with crm.gini_finish';
+
+CREATE FUNCTION crm.gini_partial_transfn(crm.agg_state, float8, boolean)
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'gini_partial_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.gini_partial_transfn(crm.agg_state, float8, boolean) IS
+'transition function of crm.gini_partial: the transition function of crm.gini, in place on the expanded state';
+
+CREATE AGGREGATE crm.gini_partial(value float8, unbiased boolean) (
+	SFUNC = crm.gini_partial_transfn,
+	STYPE = crm.agg_state,
+	SSPACE = 1024,
+	INITCOND = 'gini:AQ8=',
+	COMBINEFUNC = crm.agg_state_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.gini_partial(float8, boolean) IS
+'the partial state of crm.gini over these rows, to merge with crm.agg_merge (or a distributed engine''s combine step) and finish with crm.gini_finish';
+
+CREATE FUNCTION crm.gini_finish(state crm.agg_state)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'gini_finish'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.gini_finish(crm.agg_state) IS
+'the result of crm.gini from a (merged) crm.gini_partial state, which is left unchanged';
+
+-- crm.top_share -----------------------------------------------------------------
+CREATE FUNCTION crm.top_share_partial_transfn(crm.agg_state, float8, float8)
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'top_share_partial_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.top_share_partial_transfn(crm.agg_state, float8, float8) IS
+'transition function of crm.top_share_partial: the transition function of crm.top_share, in place on the expanded state';
+
+CREATE AGGREGATE crm.top_share_partial(value float8, fraction float8) (
+	SFUNC = crm.top_share_partial_transfn,
+	STYPE = crm.agg_state,
+	SSPACE = 1024,
+	INITCOND = 'top_share:ARA=',
+	COMBINEFUNC = crm.agg_state_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.top_share_partial(float8, float8) IS
+'the partial state of crm.top_share over these rows, to merge with crm.agg_merge (or a distributed engine''s combine step) and finish with crm.top_share_finish';
+
+CREATE FUNCTION crm.top_share_finish(state crm.agg_state)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'top_share_finish'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.top_share_finish(crm.agg_state) IS
+'the result of crm.top_share from a (merged) crm.top_share_partial state, which is left unchanged';
+
+-- crm.median_abs_deviation -----------------------------------------------------------------
+CREATE FUNCTION crm.median_abs_deviation_partial_transfn(crm.agg_state, float8)
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'median_abs_deviation_partial_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.median_abs_deviation_partial_transfn(crm.agg_state, float8) IS
+'transition function of crm.median_abs_deviation_partial: the transition function of crm.median_abs_deviation, in place on the expanded state';
+
+CREATE AGGREGATE crm.median_abs_deviation_partial(value float8) (
+	SFUNC = crm.median_abs_deviation_partial_transfn,
+	STYPE = crm.agg_state,
+	SSPACE = 1024,
+	INITCOND = 'median_abs_deviation:ARE=',
+	COMBINEFUNC = crm.agg_state_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.median_abs_deviation_partial(float8) IS
+'the partial state of crm.median_abs_deviation over these rows, to merge with crm.agg_merge (or a distributed engine''s combine step) and finish with crm.median_abs_deviation_finish';
+
+CREATE FUNCTION crm.median_abs_deviation_finish(state crm.agg_state)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'median_abs_deviation_finish'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.median_abs_deviation_finish(crm.agg_state) IS
+'the result of crm.median_abs_deviation from a (merged) crm.median_abs_deviation_partial state, which is left unchanged';
+
+-- crm.holt_winters -----------------------------------------------------------------
+CREATE FUNCTION crm.holt_winters_partial_transfn(crm.agg_state, timestamptz, float8, integer)
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'holt_winters_partial_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.holt_winters_partial_transfn(crm.agg_state, timestamptz, float8, integer) IS
+'transition function of crm.holt_winters_partial: the transition function of crm.holt_winters, in place on the expanded state';
+
+CREATE AGGREGATE crm.holt_winters_partial(ts timestamptz, value float8, period integer) (
+	SFUNC = crm.holt_winters_partial_transfn,
+	STYPE = crm.agg_state,
+	SSPACE = 1700,
+	INITCOND = 'holt_winters:ARI=',
+	COMBINEFUNC = crm.agg_state_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.holt_winters_partial(timestamptz, float8, integer) IS
+'the partial state of crm.holt_winters over these rows, to merge with crm.agg_merge (or a distributed engine''s combine step) and finish with crm.holt_winters_finish';
+
+CREATE FUNCTION crm.holt_winters_partial_transfn(crm.agg_state, timestamptz, float8, integer, text)
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'holt_winters_partial_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.holt_winters_partial_transfn(crm.agg_state, timestamptz, float8, integer, text) IS
+'transition function of crm.holt_winters_partial: the transition function of crm.holt_winters, in place on the expanded state';
+
+CREATE AGGREGATE crm.holt_winters_partial(ts timestamptz, value float8, period integer, seasonal text) (
+	SFUNC = crm.holt_winters_partial_transfn,
+	STYPE = crm.agg_state,
+	SSPACE = 1700,
+	INITCOND = 'holt_winters:ARI=',
+	COMBINEFUNC = crm.agg_state_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.holt_winters_partial(timestamptz, float8, integer, text) IS
+'the partial state of crm.holt_winters over these rows, to merge with crm.agg_merge (or a distributed engine''s combine step) and finish with crm.holt_winters_finish';
+
+CREATE FUNCTION crm.holt_winters_partial_transfn(crm.agg_state, timestamptz, float8, integer, text, float8, float8, float8)
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'holt_winters_partial_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.holt_winters_partial_transfn(crm.agg_state, timestamptz, float8, integer, text, float8, float8, float8) IS
+'transition function of crm.holt_winters_partial: the transition function of crm.holt_winters, in place on the expanded state';
+
+CREATE AGGREGATE crm.holt_winters_partial(ts timestamptz, value float8, period integer, seasonal text, alpha float8, beta float8, gamma float8) (
+	SFUNC = crm.holt_winters_partial_transfn,
+	STYPE = crm.agg_state,
+	SSPACE = 1700,
+	INITCOND = 'holt_winters:ARI=',
+	COMBINEFUNC = crm.agg_state_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.holt_winters_partial(timestamptz, float8, integer, text, float8, float8, float8) IS
+'the partial state of crm.holt_winters over these rows, to merge with crm.agg_merge (or a distributed engine''s combine step) and finish with crm.holt_winters_finish';
+
+CREATE FUNCTION crm.holt_winters_finish(state crm.agg_state)
+RETURNS crm.holt_winters_model
+AS 'MODULE_PATHNAME', 'holt_winters_finish'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.holt_winters_finish(crm.agg_state) IS
+'the result of crm.holt_winters from a (merged) crm.holt_winters_partial state, which is left unchanged';
+
+-- crm.profile_candidates -----------------------------------------------------------------
+CREATE FUNCTION crm.profile_candidates_partial_transfn(crm.agg_state, crm.profile, integer, crm.profile, integer)
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'profile_candidates_partial_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.profile_candidates_partial_transfn(crm.agg_state, crm.profile, integer, crm.profile, integer) IS
+'transition function of crm.profile_candidates_partial: the transition function of crm.profile_candidates, in place on the expanded state';
+
+CREATE AGGREGATE crm.profile_candidates_partial(target crm.profile, item integer, postings crm.profile, k integer) (
+	SFUNC = crm.profile_candidates_partial_transfn,
+	STYPE = crm.agg_state,
+	SSPACE = 65536,
+	INITCOND = 'profile_candidates:ARM=',
+	COMBINEFUNC = crm.agg_state_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.profile_candidates_partial(crm.profile, integer, crm.profile, integer) IS
+'the partial state of crm.profile_candidates over these rows, to merge with crm.agg_merge (or a distributed engine''s combine step) and finish with crm.profile_candidates_finish';
+
+CREATE FUNCTION crm.profile_candidates_finish(state crm.agg_state)
+RETURNS integer[]
+AS 'MODULE_PATHNAME', 'profile_candidates_finish'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.profile_candidates_finish(crm.agg_state) IS
+'the result of crm.profile_candidates from a (merged) crm.profile_candidates_partial state, which is left unchanged';
+
+-- crm.profile_candidates_jaccard -----------------------------------------------------------------
+CREATE FUNCTION crm.profile_candidates_jaccard_partial_transfn(crm.agg_state, crm.profile, integer, crm.profile, integer)
+RETURNS crm.agg_state
+AS 'MODULE_PATHNAME', 'profile_candidates_jaccard_partial_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION crm.profile_candidates_jaccard_partial_transfn(crm.agg_state, crm.profile, integer, crm.profile, integer) IS
+'transition function of crm.profile_candidates_jaccard_partial: the transition function of crm.profile_candidates_jaccard, in place on the expanded state';
+
+CREATE AGGREGATE crm.profile_candidates_jaccard_partial(target crm.profile, item integer, postings crm.profile, k integer) (
+	SFUNC = crm.profile_candidates_jaccard_partial_transfn,
+	STYPE = crm.agg_state,
+	SSPACE = 65536,
+	INITCOND = 'profile_candidates_jaccard:ARQ=',
+	COMBINEFUNC = crm.agg_state_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE crm.profile_candidates_jaccard_partial(crm.profile, integer, crm.profile, integer) IS
+'the partial state of crm.profile_candidates_jaccard over these rows, to merge with crm.agg_merge (or a distributed engine''s combine step) and finish with crm.profile_candidates_jaccard_finish';
+
+CREATE FUNCTION crm.profile_candidates_jaccard_finish(state crm.agg_state)
+RETURNS integer[]
+AS 'MODULE_PATHNAME', 'profile_candidates_jaccard_finish'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION crm.profile_candidates_jaccard_finish(crm.agg_state) IS
+'the result of crm.profile_candidates_jaccard from a (merged) crm.profile_candidates_jaccard_partial state, which is left unchanged';
+
+
+-- ---------------------------------------------------------------------------
+-- 0.2.0: operations: crm.query_rows and the customer 360 job (src/customer360.sql)
+-- ---------------------------------------------------------------------------
+
+------------------------------------------------------------------------------
+-- Operations: a caller's query as rows (crm.query_rows), and the customer
+-- 360 table rebuilt in one transaction (crm.refresh_customer_360), the job
+-- a DBA schedules with pg_cron
+------------------------------------------------------------------------------
+
+CREATE FUNCTION crm.query_rows(query text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'query_rows'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 1000;
+COMMENT ON FUNCTION crm.query_rows(text) IS
+'the rows of a caller''s query, run read-only with the caller''s rights, as the columns of the column definition list (each converted as value::type does): SELECT * FROM crm.query_rows(''SELECT ...'') AS t(customer text, amount numeric)';
+
+CREATE PROCEDURE crm.refresh_customer_360(
+	target text,
+	orders_query text,
+	items_query text,
+	model_query text,
+	churn_features regclass,
+	rules regclass,
+	as_of timestamptz DEFAULT pg_catalog.now(),
+	segments integer DEFAULT 4,
+	seed bigint DEFAULT 0,
+	unit interval DEFAULT '7 days',
+	horizon float8 DEFAULT 26,
+	clv_months integer DEFAULT 12,
+	monthly_discount float8 DEFAULT 0.01,
+	deviation_period interval DEFAULT '1 mon',
+	deviation_history integer DEFAULT 6,
+	deviation_threshold float8 DEFAULT 3.5)
+LANGUAGE plpgsql
+AS $proc$
+DECLARE
+	ident text[];
+	nsp text;
+	rel text;
+	building text;
+	feature_key name;
+	old_table oid;
+	old_acl aclitem[];
+	churn_model crm.model;
+	nmodels bigint;
+	g record;
+BEGIN
+	IF target IS NULL OR orders_query IS NULL OR items_query IS NULL OR model_query IS NULL
+	   OR churn_features IS NULL OR rules IS NULL OR as_of IS NULL OR segments IS NULL OR seed IS NULL
+	   OR unit IS NULL OR horizon IS NULL OR clv_months IS NULL OR monthly_discount IS NULL
+	   OR deviation_period IS NULL OR deviation_history IS NULL OR deviation_threshold IS NULL THEN
+		RAISE EXCEPTION 'the arguments of crm.refresh_customer_360 must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass the target table, the orders, items and model queries, the features table and the rules table; leave out the settings to take their defaults.';
+	END IF;
+	IF segments OPERATOR(pg_catalog.<) 1 OR segments OPERATOR(pg_catalog.>) 100 THEN
+		RAISE EXCEPTION 'segments must be between 1 and 100'
+			USING ERRCODE = 'invalid_parameter_value', DETAIL = pg_catalog.format('Got %s.', segments),
+				  HINT = 'Pass the number of k-means segments, for example 4.';
+	END IF;
+
+	-- the target: [schema.]table, in the current schema when unqualified
+	ident := pg_catalog.parse_ident(target);
+	IF pg_catalog.cardinality(ident) OPERATOR(pg_catalog.=) 1 THEN
+		nsp := pg_catalog.current_schema();
+		rel := ident[1];
+	ELSIF pg_catalog.cardinality(ident) OPERATOR(pg_catalog.=) 2 THEN
+		nsp := ident[1];
+		rel := ident[2];
+	END IF;
+	IF nsp IS NULL OR pg_catalog.length(rel) OPERATOR(pg_catalog.>) 50 THEN
+		RAISE EXCEPTION 'invalid target table "%" for crm.refresh_customer_360', target
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Pass schema.table (a table name of at most 50 bytes), for example ''public.customer_360''.';
+	END IF;
+	building := rel OPERATOR(pg_catalog.||) '_building';
+
+	-- one refresh of a table at a time; a concurrent one waits here
+	PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('crm.refresh_customer_360'),
+											 pg_catalog.hashtext(nsp OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) rel));
+	IF pg_catalog.to_regclass(pg_catalog.format('%I.%I', nsp, building)) IS NOT NULL THEN
+		RAISE EXCEPTION 'table %.% is in the way of crm.refresh_customer_360', nsp, building
+			USING ERRCODE = 'duplicate_table',
+				  HINT = 'The refresh builds the new table under that name: rename or drop the table.';
+	END IF;
+	-- the churn model: the one row of model_query
+	EXECUTE 'SELECT pg_catalog.count(*), (pg_catalog.array_agg(m.model))[1]
+			 FROM crm.query_rows($1) AS m(model crm.model)' INTO nmodels, churn_model USING model_query;
+	IF nmodels OPERATOR(pg_catalog.<>) 1 OR churn_model IS NULL THEN
+		RAISE EXCEPTION 'the model query of crm.refresh_customer_360 must return one model'
+			USING ERRCODE = 'invalid_parameter_value', DETAIL = pg_catalog.format('It returned %s rows.', nmodels),
+				  HINT = 'Pass a query such as ''SELECT model FROM churn_models WHERE name = ''''current'''''' returning one crm.model.';
+	END IF;
+	SELECT a.attname INTO feature_key FROM pg_catalog.pg_attribute a
+	WHERE a.attrelid OPERATOR(pg_catalog.=) churn_features AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+	ORDER BY a.attnum LIMIT 1;
+
+	-- 1. the new table, built beside the old one: readers see the old one
+	EXECUTE pg_catalog.format($ddl$
+		CREATE TABLE %I.%I (
+			customer text NOT NULL,
+			recency_days integer,
+			frequency bigint,
+			monetary numeric,
+			r_score integer,
+			f_score integer,
+			m_score integer,
+			rfm_segment text,
+			kmeans_segment integer,
+			churn_probability float8,
+			churn_reasons text[],
+			expected_purchases float8,
+			p_alive float8,
+			clv float8,
+			cross_sell_item text,
+			cross_sell_score float8,
+			similar_customers text[],
+			deviation_z float8,
+			deviation_flag boolean,
+			as_of timestamptz,
+			refreshed_at timestamptz
+		)$ddl$, nsp, building);
+
+	EXECUTE pg_catalog.format($fill$
+		INSERT INTO %1$I.%2$I
+		WITH rfm AS MATERIALIZED (
+			SELECT * FROM crm.rfm_scores($1, $5)
+		),
+		-- k-means on scaled recency, log frequency and log spend
+		feat AS MATERIALIZED (
+			SELECT r.customer,
+				   ARRAY[r.recency_days::pg_catalog.float8, pg_catalog.ln(r.frequency::pg_catalog.float8),
+						 pg_catalog.ln(GREATEST(r.monetary, 1)::pg_catalog.float8)] AS f
+			FROM rfm r
+		),
+		scaler AS MATERIALIZED (SELECT crm.scaler_fit(feat.f) AS model FROM feat),
+		km AS MATERIALIZED (
+			SELECT crm.kmeans(crm.scaler_apply(feat.f, scaler.model), $6, $7) AS centroids FROM feat, scaler
+		),
+		seg AS MATERIALIZED (
+			SELECT feat.customer, crm.closest_centroid(crm.scaler_apply(feat.f, scaler.model), km.centroids) AS segment
+			FROM feat, scaler, km
+		),
+		-- lifetime value: BG/NBD and Gamma-Gamma fitted on every customer
+		clv AS MATERIALIZED (
+			SELECT x.customer, (x.s).frequency, (x.s).recency, (x.s).t, (x.s).monetary_value
+			FROM (SELECT o.customer, crm.clv_summary(o.ordered_at, o.amount, $5, $8) AS s
+				  FROM crm.query_rows($1) AS o(customer text, ordered_at timestamptz, amount numeric)
+				  GROUP BY o.customer) x
+			WHERE x.s IS NOT NULL
+		),
+		models AS MATERIALIZED (
+			SELECT (SELECT crm.bgnbd_fit(clv.frequency, clv.recency, clv.t) FROM clv) AS bg,
+				   (SELECT crm.gammagamma_fit(clv.frequency, clv.monetary_value) FROM clv) AS gg
+		),
+		value AS MATERIALIZED (
+			SELECT clv.customer,
+				   crm.bgnbd_expected_purchases(m.bg, $9, clv.frequency, clv.recency, clv.t) AS expected_purchases,
+				   crm.bgnbd_p_alive(m.bg, clv.frequency, clv.recency, clv.t) AS p_alive,
+				   crm.customer_lifetime_value(m.bg, m.gg, clv.frequency, clv.recency, clv.t, clv.monetary_value,
+											   $10, $11, $8) AS clv
+			FROM clv, models m
+		),
+		-- churn: the model on the features table, and its three strongest reasons
+		churn AS MATERIALIZED (
+			SELECT f.%3$I::pg_catalog.text AS customer, crm.predict($3, f) AS p,
+				   ARRAY(SELECT x.feature FROM crm.explain($3, f) x
+						 WHERE x.feature OPERATOR(pg_catalog.<>) '(base value)'
+						   AND x.contribution OPERATOR(pg_catalog.>) 0
+						 ORDER BY x.contribution DESC, x.feature LIMIT 3) AS reasons
+			FROM %4$s f
+		),
+		-- the best cross-sell offer for what the customer bought
+		baskets AS MATERIALIZED (
+			SELECT i.customer, pg_catalog.array_agg(DISTINCT i.item) AS basket
+			FROM crm.query_rows($2) AS i(customer text, item text, weight float8)
+			GROUP BY i.customer
+		),
+		offer AS MATERIALIZED (
+			SELECT b.customer, c.item, c.score
+			FROM baskets b CROSS JOIN LATERAL crm.cross_sell(b.basket, $4, 1) c
+		),
+		neighbours AS MATERIALIZED (
+			SELECT n.customer, pg_catalog.array_agg(n.neighbor ORDER BY n.rank) AS customers
+			FROM crm.nearest_neighbors($2, 3) n GROUP BY n.customer
+		),
+		deviation AS MATERIALIZED (
+			SELECT d.customer, d.robust_z, d.active_periods FROM crm.customer_deviation($1, $12, $5, $13) d
+		)
+		SELECT r.customer, r.recency_days, r.frequency, r.monetary, r.r_score, r.f_score, r.m_score,
+			   r.segment, seg.segment, churn.p, churn.reasons,
+			   value.expected_purchases, value.p_alive, value.clv,
+			   offer.item, offer.score, neighbours.customers,
+			   deviation.robust_z,
+			   -- off their normal: beyond the threshold, and a normal to be off
+			   -- (purchases in most periods of the history)
+			   COALESCE(pg_catalog.abs(deviation.robust_z) OPERATOR(pg_catalog.>) $14
+						AND deviation.active_periods OPERATOR(pg_catalog.*) 2 OPERATOR(pg_catalog.>) $13, false),
+			   $5, pg_catalog.now()
+		FROM rfm r
+		LEFT JOIN seg ON seg.customer OPERATOR(pg_catalog.=) r.customer
+		LEFT JOIN churn ON churn.customer OPERATOR(pg_catalog.=) r.customer
+		LEFT JOIN value ON value.customer OPERATOR(pg_catalog.=) r.customer
+		LEFT JOIN offer ON offer.customer OPERATOR(pg_catalog.=) r.customer
+		LEFT JOIN neighbours ON neighbours.customer OPERATOR(pg_catalog.=) r.customer
+		LEFT JOIN deviation ON deviation.customer OPERATOR(pg_catalog.=) r.customer
+		$fill$, nsp, building, feature_key, churn_features)
+	USING orders_query, items_query, churn_model, rules, as_of, segments, seed, unit, horizon,
+		  clv_months, monthly_discount, deviation_period, deviation_history, deviation_threshold;
+	EXECUTE pg_catalog.format('ALTER TABLE %I.%I ADD CONSTRAINT %I PRIMARY KEY (customer)',
+							  nsp, building, building OPERATOR(pg_catalog.||) '_pkey');
+
+	-- 2. the swap, in this transaction: readers of the old table finish
+	--    first, later ones see the new table; on any error above nothing
+	--    changed
+	old_table := pg_catalog.to_regclass(pg_catalog.format('%I.%I', nsp, rel));
+	IF old_table IS NOT NULL THEN
+		SELECT c.relacl INTO old_acl FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) old_table;
+		EXECUTE pg_catalog.format('DROP TABLE %I.%I', nsp, rel);
+	END IF;
+	EXECUTE pg_catalog.format('ALTER TABLE %I.%I RENAME TO %I', nsp, building, rel);
+	EXECUTE pg_catalog.format('ALTER INDEX %I.%I RENAME TO %I', nsp, building OPERATOR(pg_catalog.||) '_pkey',
+							  rel OPERATOR(pg_catalog.||) '_pkey');
+	EXECUTE pg_catalog.format('COMMENT ON TABLE %I.%I IS %L', nsp, rel,
+							  'customer 360 as of ' OPERATOR(pg_catalog.||) as_of::pg_catalog.text
+							  OPERATOR(pg_catalog.||) ', built by crm.refresh_customer_360');
+	-- the privileges granted on the old table carry over
+	FOR g IN SELECT a.grantee, a.privilege_type, a.is_grantable
+			 FROM pg_catalog.aclexplode(old_acl) a
+			 WHERE a.grantee OPERATOR(pg_catalog.<>) a.grantor LOOP
+		EXECUTE pg_catalog.format('GRANT %s ON %I.%I TO %s%s', g.privilege_type, nsp, rel,
+								  CASE WHEN g.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
+									   ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(g.grantee)) END,
+								  CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+	END LOOP;
+END
+$proc$;
+COMMENT ON PROCEDURE crm.refresh_customer_360(text, text, text, text, regclass, regclass, timestamptz, integer,
+											  bigint, interval, float8, integer, float8, interval, integer, float8) IS
+'rebuilds the customer 360 table (one row per customer: RFM, k-means segment, churn probability and reasons, expected purchases, P(alive), CLV, best cross-sell offer, three most similar customers, deviation flag) beside the old one and swaps it in, in one transaction';

@@ -18,6 +18,7 @@
 #include "executor/tuptable.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "nodes/extensible.h"
 #include "utils/numeric.h"
 
 /*
@@ -202,15 +203,37 @@ CrmIntDictId(CrmIntDict *d, int64 key)
 	return CrmIntDictLookup(d, key);
 }
 
-/* The aggregate memory context, or an error when not called as an aggregate. */
+/*
+ * A call of an aggregate's support function by the partial-state forms
+ * (aggstate.c), outside the aggregate itself: fcinfo->context points to this
+ * node, and the function keeps its state in ctx as it would in the aggregate
+ * context.  An ExtensibleNode, so that AggCheckCallContext does not take it
+ * for an aggregate and nothing else takes it for one of its own nodes.
+ */
+#define CRM_AGG_CALL_NODE	"crm_analytics aggregate call"
+
+typedef struct CrmAggCall
+{
+	ExtensibleNode node;		/* T_ExtensibleNode, extnodename CRM_AGG_CALL_NODE */
+	MemoryContext ctx;			/* where the state lives */
+} CrmAggCall;
+
+/*
+ * The aggregate memory context (or the context of a CrmAggCall), or an error
+ * when not called as an aggregate.
+ */
 static inline MemoryContext
 CrmAggContext(FunctionCallInfo fcinfo, const char *fn)
 {
 	MemoryContext aggctx;
 
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "%s called in non-aggregate context", fn);
-	return aggctx;
+	if (AggCheckCallContext(fcinfo, &aggctx))
+		return aggctx;
+	if (fcinfo->context != NULL && IsA(fcinfo->context, ExtensibleNode) &&
+		strcmp(((ExtensibleNode *) fcinfo->context)->extnodename, CRM_AGG_CALL_NODE) == 0)
+		return ((CrmAggCall *) fcinfo->context)->ctx;
+	elog(ERROR, "%s called in non-aggregate context", fn);
+	return NULL;				/* keep the compiler quiet */
 }
 
 /* A float8 amount must be a finite number. */
@@ -271,5 +294,13 @@ extern int	CrmStrMapCmpKeys(const void *a, const void *b, void *arg);
 /* GUCs of each capability, defined from _PG_init */
 extern void KmeansDefineGUCs(void);
 extern void BasketDefineGUCs(void);
+
+/*
+ * The text form "kind:base64" of a binary value that names its kind
+ * (textform.c), shared by crm.model and crm.agg_state.
+ */
+extern char *CrmNamedTextOut(const char *name, const char *data, int len, const char *typname);
+extern const char *CrmNamedTextName(const char **str);
+extern char *CrmNamedTextDecode(const char *colon, int *len, const char *typname, const char *hint);
 
 #endif							/* CRM_ANALYTICS_H */

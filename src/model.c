@@ -43,7 +43,6 @@
 #include "access/detoast.h"
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
-#include "common/base64.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "libpq/pqformat.h"
@@ -563,34 +562,19 @@ CrmModelValidate(const char *data, int len)
 Datum
 model_in(PG_FUNCTION_ARGS)
 {
-	char	   *str = PG_GETARG_CSTRING(0);
-	const char *colon;
-	const CrmModelKindOps *ops;
-	int			b64len,
-				maxlen,
-				len;
+	const char *str = PG_GETARG_CSTRING(0);
+	const char *colon = CrmNamedTextName(&str);
+	const CrmModelKindOps *ops = colon ? CrmModelKindOpsByName(str, colon - str) : NULL;
+	int			len;
 	char	   *bytes;
 
-	while (*str == ' ' || *str == '\t' || *str == '\n' || *str == '\r')
-		str++;
-	colon = strchr(str, ':');
-	ops = colon ? CrmModelKindOpsByName(str, colon - str) : NULL;
 	if (ops == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid input syntax for type crm.model"),
 				 errdetail("A model is written as its kind (for example logistic_regression), a colon and base64 data."),
 				 errhint("Models come from the training functions, such as crm.logistic_regression.")));
-	b64len = strlen(colon + 1);
-	maxlen = pg_b64_dec_len(b64len);
-	bytes = palloc(maxlen + 1);
-	len = pg_b64_decode(colon + 1, b64len, CRM_B64_BIN(bytes), maxlen);
-	if (len < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type crm.model"),
-				 errdetail("The data after the colon is not valid base64."),
-				 errhint("Pass the text of a model exactly as it was output.")));
+	bytes = CrmNamedTextDecode(colon, &len, "crm.model", "Pass the text of a model exactly as it was output.");
 	CrmModelValidate(bytes, len);
 	if ((uint8) bytes[1] != ops->kind)
 		CrmModelCorrupt(psprintf("Its text says %s but its data is another kind of model.", ops->name));
@@ -605,19 +589,8 @@ model_out(PG_FUNCTION_ARGS)
 	const char *data = VARDATA_ANY(v);
 	int			len = VARSIZE_ANY_EXHDR(v);
 	const CrmModelKindOps *ops = len > 1 ? CrmModelKindOpsFor((uint8) data[1]) : NULL;
-	const char *name = ops ? ops->name : "unknown";
-	int			enc = pg_b64_enc_len(len);
-	int			nlen = strlen(name);
-	char	   *out = palloc(nlen + 1 + enc + 1);
-	int			n;
 
-	memcpy(out, name, nlen);
-	out[nlen] = ':';
-	n = pg_b64_encode(CRM_B64_BIN(data), len, out + nlen + 1, enc);
-	if (n < 0)
-		elog(ERROR, "could not encode a crm.model value in base64");
-	out[nlen + 1 + n] = '\0';
-	PG_RETURN_CSTRING(out);
+	PG_RETURN_CSTRING(CrmNamedTextOut(ops ? ops->name : "unknown", data, len, "crm.model"));
 }
 
 /* Binary input: the format's bytes, validated. */

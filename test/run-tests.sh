@@ -43,12 +43,16 @@ selected() {
 }
 
 # packages the tests need beyond the build (one Debian package per line)
-mapfile -t test_packages < <(grep -v '^#' test/apt-packages.txt 2>/dev/null | grep -v '^ *$')
+mapfile -t test_packages < <(grep -v '^#' test/apt-packages.txt 2>/dev/null | grep -v '^ *$'
+	crm_version_packages "$PG_MAJOR")
 [ $checked = 1 ] && test_packages+=("${CRM_FUZZ_PACKAGES[@]}")
 crm_install_deps "${test_packages[@]}"
 [ $checked = 1 ] && crm_checked_server
 CRM_PRIVATE_INSTALL=${CRM_PRIVATE_INSTALL:-1} crm_build_install
 crm_cluster_start
+# the binaries of the installation holding the extension, for test scripts
+# that start clusters of their own (test/lib/cluster.sh)
+export CRM_PGBIN
 
 passed=0 failed=0 skipped=0 failures=()
 

@@ -7,6 +7,8 @@
 #   17  a trixie root: postgresql-17, postgresql-server-dev-17
 #   18  a sid root: postgresql-18, postgresql-server-dev-18
 #   19  the same sid root: postgresql-19, postgresql-server-dev-19 from experimental
+# and the packages of each version that the tests need (crm_version_packages
+# in common.sh: pg_cron for 17 and 18).
 #
 # A root holds the server, its headers, the compiler and the packages of
 # test/apt-packages.txt.  Roots are cached between runs under CRM_ROOTS_DIR,
@@ -87,10 +89,13 @@ crm_matrix_packages() {
 	printf '%s\n' make gcc libc6-dev
 	grep -v '^#' "$CRM_ROOT/test/apt-packages.txt" 2>/dev/null | grep -v '^ *$'
 	case "$1" in
-		trixie) printf '%s\n' postgresql-17 postgresql-server-dev-17 ;;
+		trixie) printf '%s\n' postgresql-17 postgresql-server-dev-17
+			crm_version_packages 17 ;;
 		sid) printf '%s\n' postgresql-18 postgresql-server-dev-18 \
 			postgresql-19/experimental postgresql-server-dev-19/experimental \
-			postgresql-client-19/experimental libpq5/experimental libpq-dev/experimental ;;
+			postgresql-client-19/experimental libpq5/experimental libpq-dev/experimental
+			crm_version_packages 18
+			crm_version_packages 19 ;;
 	esac
 }
 

@@ -34,7 +34,7 @@ check_cancel "boosted_trees reading 100M rows" \
 	"SELECT crm.boosted_trees('SELECT (a + b) % 7 = 0, (a * b % 1000)::float8 AS x FROM $rows')"
 # 1M rows in memory: a deep tree on a continuous feature, and 10,000 trees
 check_cancel "decision_tree growing depth 30 in memory" \
-	"SELECT crm.decision_tree('SELECT (i * 7919) % 10007 < 5000, sqrt(i) AS x, (i * 31 % 1000)::float8 AS z FROM generate_series(1, 1000000) i', 30, 1)"
+	"SELECT crm.decision_tree('SELECT (i::bigint * 7919) % 10007 < 5000, sqrt(i) AS x, (i * 31 % 1000)::float8 AS z FROM generate_series(1, 1000000) i', 30, 1)"
 check_cancel "boosted_trees growing 10,000 trees" \
 	"SELECT crm.boosted_trees('SELECT (i::bigint * 7919) % 10007 < 5000, (i % 1000)::float8 AS x, (i * 31 % 997)::float8 AS z FROM generate_series(1, 300000) i', 10000, 0.01, 6, 1)"
 # 3M rows do not fit 2MB: one query pass per level
