@@ -326,7 +326,12 @@ CrmBoostSplittable(const CrmBoost *b, const CrmBoostNode *nd)
 		nd->H >= 2 * CRM_BOOST_MIN_HESSIAN;
 }
 
-/* A new tree: its root, whose histogram is to be built. */
+/*
+ * A new tree: its root, whose histogram is to be built.  The last tree's
+ * nodes (and their category bitsets in tree_ctx) stay valid until here: the
+ * in-memory trainer scores the rows outside a tree's sample by them after
+ * CrmBoostTreeFinish.
+ */
 void
 CrmBoostTreeStart(CrmBoost *b)
 {
@@ -335,6 +340,7 @@ CrmBoostTreeStart(CrmBoost *b)
 	for (i = 0; i < b->nnodes; i++)
 		if (b->nodes[i].hist)
 			pfree(b->nodes[i].hist);
+	MemoryContextReset(b->tree_ctx);
 	b->nnodes = 0;
 	(void) CrmBoostAddNode(b, 0, -1);
 	b->nodes[0].build = true;
@@ -649,7 +655,6 @@ CrmBoostTreeFinish(CrmBoost *b)
 			nd->hist = NULL;
 		}
 	}
-	MemoryContextReset(b->tree_ctx);
 }
 
 /*
