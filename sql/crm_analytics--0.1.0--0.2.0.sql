@@ -550,6 +550,15 @@ LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION crm.session_number(timestamptz, interval) IS
 'window function: session number 1, 2, ... of the row in its partition; a new session starts after more than gap without an event';
 
+-- the whole funnel of a query in one call
+CREATE FUNCTION crm.funnel_report(query text, "window" interval, mode text DEFAULT '')
+RETURNS TABLE (step integer, visitors bigint, dropped bigint, conversion float8, step_conversion float8,
+			   median_seconds float8, median_step_seconds float8)
+AS 'MODULE_PATHNAME', 'funnel_report'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 8;
+COMMENT ON FUNCTION crm.funnel_report(text, interval, text) IS
+'the funnel of a query returning (visitor, event_time, step_1, ..., step_n): per step the visitors reaching it (window_funnel level), those lost, conversion from step 1 and from the previous step, median seconds from step 1 and from the previous step (funnel_times chains)';
+
 CREATE FUNCTION crm.path_transitions(query text, max_steps integer DEFAULT 10)
 RETURNS TABLE (step integer, from_event text, to_event text, journeys bigint)
 AS 'MODULE_PATHNAME', 'path_transitions'

@@ -112,6 +112,33 @@ SELECT crm.window_funnel('1 day', ts(t), e = 'a', e = 'b', e = 'c') AS level,
 	   (crm.funnel_times('1 day', ts(t), e = 'a', e = 'b', e = 'c'))[1] AS time_to_convert
 FROM ev WHERE u = 5;
 
+-- funnel_report: the whole funnel in one call, over the 8 users above (steps a, b, c).
+-- Default mode: users 1-5 and 8 reach 3, user 7 reaches 2, user 6 reaches 1, so
+-- steps 1, 2, 3 have 8, 7, 6 visitors (1, 1 lost). The earliest chains
+-- (funnel_times) are 1: a1 b2 c3; 2: a1 b3 c4; 3: a1 b3 c5; 4: a1 b5 c7;
+-- 5: a1 b3 c6; 7: a1 b3; 8: a1 b2 c4. Step 2, b - a: 1 2 2 4 2 2 1, median 2;
+-- step 3, c - a: 2 3 4 6 5 3, median (3 + 4) / 2 = 3.5; c - b: 1 1 2 2 3 2, median 2.
+SELECT * FROM crm.funnel_report($$SELECT u, ts(t), e = 'a', e = 'b', e = 'c' FROM ev$$, '1 day');
+-- strict_order: levels 3 1 3 3 2 1 1 2 (see above): steps 8, 5, 3 visitors; chains
+-- 1: a1 b2 c3; 3: a1 b3 c5; 4: a1 b5 c7; 5: a1 b3; 8: a1 b2. Step 2, b - a:
+-- 1 2 4 2 1, median 2; step 3, c - a: 2 4 6, median 4; c - b: 1 2 2, median 2.
+SELECT * FROM crm.funnel_report($$SELECT u, ts(t), e = 'a', e = 'b', e = 'c' FROM ev$$, '1 day', 'strict_order');
+-- steps a, b with text keys: 8 visitors (user 6 has no a before a b: it stops at 1),
+-- 7 reach b; a NULL visitor and a row with a NULL time are skipped (user 9 has no other row)
+SELECT step, visitors, dropped, step_conversion
+FROM crm.funnel_report($$SELECT u::text, ts(t), e = 'a', e = 'b' FROM ev
+						 UNION ALL SELECT NULL, ts(1), true, true UNION ALL SELECT '9', NULL, true, true$$, '1 day');
+-- visitors reaching each step equal window_funnel grouped by visitor, in every mode
+WITH m(m) AS (VALUES (''), ('strict_deduplication'), ('strict_order'), ('strict_increase'))
+SELECT m, (SELECT array_agg(visitors ORDER BY step) FROM crm.funnel_report(
+			   $$SELECT u, ts(t), e = 'a', e = 'b', e = 'c' FROM ev$$, '2 s', m)) AS report,
+	   (SELECT array_agg((SELECT count(*) FROM (SELECT crm.window_funnel('2 s', m, ts(t), e = 'a', e = 'b', e = 'c') AS l
+												 FROM ev GROUP BY u) g WHERE l >= k) ORDER BY k)
+		FROM generate_series(1, 3) k) AS grouped
+FROM m;
+-- no rows: every step 0, conversions NULL
+SELECT * FROM crm.funnel_report('SELECT 1, now(), true, true WHERE false', '1 day');
+
 -- retention: [cond1, cond1 and cond2, cond1 and cond3]
 SELECT u, crm.retention(e = 'a', e = 'c', e = 'd') FROM ev GROUP BY u ORDER BY u;
 SELECT crm.retention(e = 'b', e = 'a') FROM ev WHERE u = 1 AND e <> 'b';
@@ -229,6 +256,16 @@ SELECT crm.window_funnel(w, ts(1), true) FROM (VALUES (interval '1 day'), ('2 da
 SELECT crm.window_funnel('1 day', m, ts(1), true) FROM (VALUES ('strict_order'), ('')) v(m);
 SELECT crm.window_funnel('1 day', ts(1), VARIADIC s) FROM (VALUES (ARRAY[true]), (ARRAY[true, false])) v(s);
 SELECT crm.retention(VARIADIC ARRAY[]::boolean[]);
+SELECT * FROM crm.funnel_report(NULL, '1 day');
+SELECT * FROM crm.funnel_report('SELECT 1, now(), true', NULL);
+SELECT * FROM crm.funnel_report('SELECT 1, now(), true', '1 day', NULL);
+SELECT * FROM crm.funnel_report('SELECT 1, now(), true', '0 s');
+SELECT * FROM crm.funnel_report('SELECT 1, now(), true', '1 day', 'strict');
+SELECT * FROM crm.funnel_report('SELECT 1, now()', '1 day');
+SELECT * FROM crm.funnel_report('SELECT 1, 2, true', '1 day');
+SELECT * FROM crm.funnel_report('SELECT 1, now(), 1', '1 day');
+SELECT * FROM crm.funnel_report('SELECT 1, now(), ' || array_to_string(array_fill('true'::text, ARRAY[33]), ','), '1 day');
+SELECT * FROM crm.funnel_report('SELECT 1, ''infinity''::timestamptz, true', '1 day');
 -- the same mode written differently is the same mode
 SELECT crm.window_funnel('1 day', m, ts(1), true) FROM (VALUES ('strict_order,strict_increase'), (' strict_increase , strict_order')) v(m);
 
@@ -237,6 +274,7 @@ SET crm_analytics.max_memory = '1MB';
 SELECT crm.window_funnel('1 day', ts(i), true) FROM generate_series(1, 100000) i;
 SELECT crm.sequence_count('(?1)', ts(i), true) FROM generate_series(1, 100000) i;
 SELECT crm.window_funnel('1 day', ts(i % 10), true) FROM generate_series(1, 100000) i GROUP BY i % 1000 LIMIT 1;
+SELECT * FROM crm.funnel_report('SELECT i, ts(i), true FROM generate_series(1, 100000) i', '1 day');
 RESET crm_analytics.max_memory;
 
 -- parallel plans: partial aggregates in workers, combined in the leader, equal to the serial result

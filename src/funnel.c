@@ -49,10 +49,15 @@
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
 #include "port/pg_bitutils.h"
+#include "executor/spi.h"
+#include "funcapi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
+#include "utils/tuplestore.h"
 
 #include "crm_analytics.h"
 #include "journeys.h"
@@ -92,6 +97,7 @@ PG_FUNCTION_INFO_V1(window_funnel_serialfn);
 PG_FUNCTION_INFO_V1(window_funnel_deserialfn);
 PG_FUNCTION_INFO_V1(window_funnel_finalfn);
 PG_FUNCTION_INFO_V1(funnel_times_finalfn);
+PG_FUNCTION_INFO_V1(funnel_report);
 PG_FUNCTION_INFO_V1(retention_transfn);
 PG_FUNCTION_INFO_V1(retention_combinefn);
 PG_FUNCTION_INFO_V1(retention_finalfn);
@@ -593,6 +599,259 @@ funnel_times_finalfn(PG_FUNCTION_ARGS)
 		elems[k] = TimestampTzGetDatum(times[k]);
 	PG_RETURN_ARRAYTYPE_P(construct_array(elems, level, TIMESTAMPTZOID, sizeof(TimestampTz),
 										  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+/* ---------- funnel_report ---------- */
+
+/* A row of the query of funnel_report: its visitor, steps and time. */
+typedef struct FunnelRow
+{
+	int32		visitor;
+	uint32		mask;
+	TimestampTz ts;
+} FunnelRow;
+
+typedef struct FunnelReportData
+{
+	const char *fn;
+	int			nsteps;
+	bool		keep_all;		/* strict_order: rows matching no step count */
+	JourneyKeyTable visitors;
+	Oid			key_type;
+	FmgrInfo	key_out;
+	CrmCast		ts_cast;
+	FunnelRow  *rows;
+	int64		n;
+	int64		cap;
+} FunnelReportData;
+
+/* One row of the query: (visitor, time, step_1, ..., step_n). */
+static void
+FunnelReadRow(TupleTableSlot *slot, void *arg)
+{
+	FunnelReportData *d = (FunnelReportData *) arg;
+	uint32		mask = 0;
+	int32		visitor;
+	TimestampTz ts;
+
+	if (slot->tts_isnull[0] || slot->tts_isnull[1])
+		return;
+	ts = DatumGetTimestampTz(CrmCastValue(&d->ts_cast, slot->tts_values[1]));
+	JourneyCheckFiniteTs(ts, d->fn);
+	for (int k = 0; k < d->nsteps; k++)
+		if (!slot->tts_isnull[k + 2] && DatumGetBool(slot->tts_values[k + 2]))
+			mask |= (uint32) 1 << k;
+	/* every visitor counts, also one whose rows match no step */
+	visitor = JourneyKeysInternDatum(&d->visitors, slot->tts_values[0], d->key_type, &d->key_out);
+	if (mask == 0 && !d->keep_all)
+		return;
+	if (unlikely(d->n == d->cap))
+	{
+		d->cap *= 2;
+		d->rows = CrmMemoryRealloc(d->rows, d->cap, sizeof(FunnelRow), d->fn, "The events of the query");
+	}
+	d->rows[d->n].visitor = visitor;
+	d->rows[d->n].mask = mask;
+	d->rows[d->n].ts = ts;
+	d->n++;
+}
+
+static int
+FunnelInt64Cmp(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/* The median of v[0..n) (sorted in place), as percentile_cont(0.5). */
+static double
+FunnelMedian(int64 *v, int64 n)
+{
+	if (n == 0)
+		return get_float8_nan();
+	qsort(v, n, sizeof(int64), FunnelInt64Cmp);
+	if (n % 2 == 1)
+		return (double) v[n / 2];
+	return ((double) v[n / 2 - 1] + (double) v[n / 2]) / 2.0;
+}
+
+/*
+ * crm.funnel_report(query, window, mode): the whole funnel of a query
+ * returning (visitor, event_time, step_1, ..., step_n) in one call, each
+ * visitor's level and chain exactly as window_funnel and funnel_times give
+ * them when grouped by visitor.  The rows are grouped here (a dictionary of
+ * visitors and a counting sort), not by a GROUP BY.
+ */
+Datum
+funnel_report(PG_FUNCTION_ARGS)
+{
+	static const Oid ts_types[] = {TIMESTAMPTZOID, TIMESTAMPOID, DATEOID};
+	static const Oid bool_types[] = {BOOLOID};
+	const char *fn = "crm.funnel_report";
+	const char *columns = "(visitor, event_time, step_1, ..., step_n)";
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	FunnelReportData d;
+	FunnelState st;
+	CrmQuery	q;
+	MemoryContext ctx,
+				scratch,
+				old;
+	bool		varlena;
+	Oid			outfn;
+	int32		nvisitors;
+	int64	   *start;
+	JourneyEvent *ev;
+	int64		reached[JOURNEY_MAX_STEPS + 1];
+	int64		ndur[JOURNEY_MAX_STEPS];
+	int64	   *since_first[JOURNEY_MAX_STEPS];
+	int64	   *since_prev[JOURNEY_MAX_STEPS];
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("the query of %s must not be NULL", fn),
+				 errhint("Pass a SELECT returning %s.", columns)));
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("the window of %s must not be NULL", fn),
+				 errhint("Pass an interval such as '1 day'.")));
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("the mode of %s must not be NULL", fn),
+				 errhint("Pass '' for no mode.")));
+	memset(&st, 0, sizeof(st));
+	st.window = JourneyIntervalUsecs(PG_GETARG_INTERVAL_P(1), fn, "window", false);
+	st.mode = FunnelParseMode(VARDATA_ANY(PG_GETARG_TEXT_PP(2)), VARSIZE_ANY_EXHDR(PG_GETARG_TEXT_PP(2)));
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ctx = AllocSetContextCreate(CurrentMemoryContext, "crm.funnel_report", ALLOCSET_DEFAULT_SIZES);
+	memset(&d, 0, sizeof(d));
+	d.fn = fn;
+	CrmQueryOpen(&q, text_to_cstring(PG_GETARG_TEXT_PP(0)), 3, 2 + JOURNEY_MAX_STEPS, fn, columns);
+	CrmCheckColumnType(q.desc, 2, fn, "event_time", ts_types, lengthof(ts_types), "timestamptz");
+	d.nsteps = q.desc->natts - 2;
+	for (int k = 0; k < d.nsteps; k++)
+		CrmCheckColumnType(q.desc, k + 3, fn, psprintf("step_%d", k + 1), bool_types, 1, "boolean");
+	st.nsteps = d.nsteps;
+	d.keep_all = (st.mode & FUNNEL_STRICT_ORDER) != 0;
+	d.key_type = getBaseType(TupleDescAttr(q.desc, 0)->atttypid);
+	getTypeOutputInfo(TupleDescAttr(q.desc, 0)->atttypid, &outfn, &varlena);
+	fmgr_info_cxt(outfn, &d.key_out, ctx);
+	CrmCastInit(&d.ts_cast, TupleDescAttr(q.desc, 1)->atttypid, TIMESTAMPTZOID, fn, "2 (event_time)");
+	JourneyKeysInit(&d.visitors, ctx, fn, "visitors");
+	d.cap = 1024;
+	d.rows = CrmMemoryAlloc(ctx, d.cap, sizeof(FunnelRow), fn, "The events of the query");
+	(void) CrmQueryForEachRow(&q, FunnelReadRow, &d);
+	CrmQueryClose(&q);
+	nvisitors = d.visitors.have_ints ? d.visitors.ints.n : d.visitors.nkeys;
+
+	/* the events of each visitor together (a counting sort), in arrival order */
+	old = MemoryContextSwitchTo(ctx);
+	start = CrmMemoryAlloc0(ctx, (Size) nvisitors + 1, sizeof(int64), fn, "The events of the query");
+	for (int64 i = 0; i < d.n; i++)
+		start[d.rows[i].visitor + 1]++;
+	for (int32 v = 0; v < nvisitors; v++)
+		start[v + 1] += start[v];
+	ev = CrmMemoryAlloc(ctx, Max(d.n, 1), sizeof(JourneyEvent), fn, "The events of the query");
+	{
+		int64	   *fill = CrmMemoryAlloc(ctx, Max(nvisitors, 1), sizeof(int64), fn, "The events of the query");
+
+		memcpy(fill, start, sizeof(int64) * nvisitors);
+		for (int64 i = 0; i < d.n; i++)
+		{
+			JourneyEvent *e = &ev[fill[d.rows[i].visitor]++];
+
+			e->ts = d.rows[i].ts;
+			e->mask = d.rows[i].mask;
+			if ((i & 0xFFFFF) == 0)
+				CHECK_FOR_INTERRUPTS();
+		}
+		pfree(fill);
+		pfree(d.rows);
+		d.rows = NULL;
+	}
+
+	/* each visitor's level and chain */
+	memset(reached, 0, sizeof(reached));
+	memset(ndur, 0, sizeof(ndur));
+	for (int k = 1; k < d.nsteps; k++)
+	{
+		since_first[k] = CrmMemoryAlloc(ctx, Max(nvisitors, 1), sizeof(int64), fn, "The times to convert");
+		since_prev[k] = CrmMemoryAlloc(ctx, Max(nvisitors, 1), sizeof(int64), fn, "The times to convert");
+	}
+	scratch = AllocSetContextCreate(ctx, "crm.funnel_report visitor", ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSwitchTo(scratch);
+	for (int32 v = 0; v < nvisitors; v++)
+	{
+		JourneyEvent *e = ev + start[v];
+		int64		n = start[v + 1] - start[v];
+		FunnelStop	stop;
+		TimestampTz times[JOURNEY_MAX_STEPS];
+		int			level;
+
+		if ((v & 0x3FF) == 0)
+		{
+			CHECK_FOR_INTERRUPTS();
+			MemoryContextReset(scratch);
+		}
+		if (n == 0)
+			continue;
+		JourneyEventsSort(e, n);
+		level = FunnelScan(&st, e, n, &stop);
+		if (level == 0)
+			continue;
+		reached[level]++;
+		if (level < 2)
+			continue;
+		FunnelEarliestChain(&st, e, n, &stop, level, times);
+		for (int k = 1; k < level; k++)
+		{
+			since_first[k][ndur[k]] = times[k] - times[0];
+			since_prev[k][ndur[k]] = times[k] - times[k - 1];
+			ndur[k]++;
+		}
+	}
+	MemoryContextSwitchTo(ctx);
+
+	/* visitors reaching step k: those whose level is k or more */
+	for (int k = d.nsteps - 1; k >= 1; k--)
+		reached[k] += reached[k + 1];
+	for (int k = 1; k <= d.nsteps; k++)
+	{
+		Datum		values[7];
+		bool		nulls[7] = {false};
+		int64		prev = k == 1 ? nvisitors : reached[k - 1];
+
+		values[0] = Int32GetDatum(k);
+		values[1] = Int64GetDatum(reached[k]);
+		values[2] = Int64GetDatum(prev - reached[k]);
+		if (reached[1] > 0)
+			values[3] = Float8GetDatum((double) reached[k] / (double) reached[1]);
+		else
+			nulls[3] = true;
+		if (prev > 0)
+			values[4] = Float8GetDatum((double) reached[k] / (double) prev);
+		else
+			nulls[4] = true;
+		if (k >= 2 && ndur[k - 1] > 0)
+		{
+			values[5] = Float8GetDatum(FunnelMedian(since_first[k - 1], ndur[k - 1]) / USECS_PER_SEC);
+			values[6] = Float8GetDatum(FunnelMedian(since_prev[k - 1], ndur[k - 1]) / USECS_PER_SEC);
+		}
+		else
+			nulls[5] = nulls[6] = true;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(ctx);
+	SPI_finish();
+	return (Datum) 0;
 }
 
 /* ---------- retention ---------- */

@@ -59,6 +59,18 @@ JourneyEventQsortCmp(const void *a, const void *b)
 	return JourneyEventCmp((const JourneyEvent *) a, (const JourneyEvent *) b);
 }
 
+/* Put ev[0..n) in JourneyEventCmp order (in place; a sorted run is left as it is). */
+void
+JourneyEventsSort(JourneyEvent *ev, int64 n)
+{
+	for (int64 i = 1; i < n; i++)
+		if (JourneyEventCmp(&ev[i - 1], &ev[i]) > 0)
+		{
+			qsort(ev, n, sizeof(JourneyEvent), JourneyEventQsortCmp);
+			return;
+		}
+}
+
 /* An empty log with room for a few rows (allocated in ctx). */
 void
 JourneyLogInit(JourneyEventLog *log, MemoryContext ctx, const char *fn)
@@ -389,6 +401,23 @@ JourneyKeysIntern(JourneyKeyTable *t, const char *key, int len)
 }
 
 /*
+ * The id of an integer key: through an integer dictionary (a direct map for
+ * dense non-negative numbers), the cost of every row of a query grouped by
+ * visitor or customer number.  A table holds integer keys or byte strings,
+ * never both (one key column per query).
+ */
+static int32
+JourneyKeysInternInt(JourneyKeyTable *t, int64 v)
+{
+	if (unlikely(!t->have_ints))
+	{
+		CrmIntDictInit(&t->ints, t->ctx, t->fn, JOURNEY_KEYS_WHAT);
+		t->have_ints = true;
+	}
+	return CrmIntDictId(&t->ints, v);
+}
+
+/*
  * The id of a key value of type typid: integers by their value, text types
  * by their bytes, any other type by its text form (outfn, its output
  * function).
@@ -396,19 +425,14 @@ JourneyKeysIntern(JourneyKeyTable *t, const char *key, int len)
 int32
 JourneyKeysInternDatum(JourneyKeyTable *t, Datum value, Oid typid, FmgrInfo *outfn)
 {
-	int64		v;
-
 	switch (typid)
 	{
 		case INT2OID:
-			v = DatumGetInt16(value);
-			return JourneyKeysIntern(t, (const char *) &v, sizeof(v));
+			return JourneyKeysInternInt(t, DatumGetInt16(value));
 		case INT4OID:
-			v = DatumGetInt32(value);
-			return JourneyKeysIntern(t, (const char *) &v, sizeof(v));
+			return JourneyKeysInternInt(t, DatumGetInt32(value));
 		case INT8OID:
-			v = DatumGetInt64(value);
-			return JourneyKeysIntern(t, (const char *) &v, sizeof(v));
+			return JourneyKeysInternInt(t, DatumGetInt64(value));
 		case TEXTOID:
 		case VARCHAROID:
 			{

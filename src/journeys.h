@@ -15,6 +15,8 @@
 #include "lib/stringinfo.h"
 #include "utils/array.h"
 
+#include "crm_analytics.h"
+
 /* most steps of a funnel and most conditions of a sequence pattern */
 #define JOURNEY_MAX_STEPS	32
 
@@ -46,6 +48,7 @@ extern void JourneyLogConcat(JourneyEventLog *into, const JourneyEventLog *from,
 extern void JourneyLogSerialize(StringInfo buf, const JourneyEventLog *log);
 extern void JourneyLogDeserialize(StringInfo buf, JourneyEventLog *log, int nconds,
 								  MemoryContext ctx, const char *fn);
+extern void JourneyEventsSort(JourneyEvent *ev, int64 n);
 extern const JourneyEvent *JourneyLogSortedView(const JourneyEventLog *log, const char *fn,
 												JourneyEvent **copy);
 
@@ -76,6 +79,9 @@ typedef struct JourneyKeyTable
 	char	   *data;
 	Size		data_len;
 	Size		data_cap;
+	/* integer keys (JourneyKeysInternDatum) go through a dictionary instead */
+	bool		have_ints;
+	CrmIntDict	ints;
 } JourneyKeyTable;
 
 extern void JourneyKeysInit(JourneyKeyTable *t, MemoryContext ctx, const char *fn,

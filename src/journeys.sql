@@ -108,6 +108,15 @@ CREATE AGGREGATE crm.funnel_times("window" interval, mode text, ts timestamptz, 
 COMMENT ON AGGREGATE crm.funnel_times(interval, text, timestamptz, VARIADIC boolean[]) IS
 'funnel_times with window_funnel modes';
 
+-- the whole funnel of a query in one call
+CREATE FUNCTION crm.funnel_report(query text, "window" interval, mode text DEFAULT '')
+RETURNS TABLE (step integer, visitors bigint, dropped bigint, conversion float8, step_conversion float8,
+			   median_seconds float8, median_step_seconds float8)
+AS 'MODULE_PATHNAME', 'funnel_report'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 8;
+COMMENT ON FUNCTION crm.funnel_report(text, interval, text) IS
+'the funnel of a query returning (visitor, event_time, step_1, ..., step_n): per step the visitors reaching it (window_funnel level), those lost, conversion from step 1 and from the previous step, median seconds from step 1 and from the previous step (funnel_times chains)';
+
 -- retention: the state is a bigint (conditions seen and their number)
 
 CREATE FUNCTION crm.retention_transfn(bigint, VARIADIC boolean[])

@@ -30,6 +30,7 @@ INSERT INTO sec_cases VALUES
  ('crm.path_transitions(text, integer)', 'crm.path_transitions(%s)', 'customer, ts, item'),
  ('crm.top_paths(text, integer, integer)', 'crm.top_paths(%s)', 'customer, ts, item'),
  ('crm.cohort_retention(text, text, text, timestamptz)', 'crm.cohort_retention(%s)', 'customer, ts'),
+ ('crm.funnel_report(text, interval, text)', 'crm.funnel_report(%s, ''1 week'')', 'customer, ts, x > 2, x > 4'),
  ('crm.attribution(text, text, interval)', 'crm.attribution(%s, ''markov'')', 'customer, ts, item, x'),
  ('crm.logistic_regression(text, float8, text, integer)', 'crm.logistic_regression(%s)', 'customer > 2, x, amount'),
  ('crm.linear_regression(text, float8)', 'crm.linear_regression(%s)', 'amount, x'),

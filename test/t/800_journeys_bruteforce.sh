@@ -7,6 +7,8 @@
 #    the modes' stopping rules are applied entry by entry to that level;
 #  - funnel_times: the lexicographically earliest chain reaching that level,
 #    found by enumerating every chain;
+#  - funnel_report in all 8 modes: visitors reaching each step, lost,
+#    conversions and median times, recomputed from those levels and chains;
 #  - sequence_match / sequence_count: every assignment of events to the
 #    pattern's items tried in lexicographic order (leftmost match, then after
 #    its last event), for patterns with adjacency, ., .* and time bounds;
@@ -146,9 +148,19 @@ def seq_count(vrows, items, first_only):
         cur = found[-1] + 1
     return cnt
 
+def num(x):
+    # PostgreSQL's float8 text: the shortest exact form, no trailing .0
+    r = repr(float(x))
+    return r[:-2] if r.endswith('.0') else r
+
+def median(xs):
+    xs = sorted(xs); n = len(xs)
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
 byv = {}
 for (v, i, t, e) in rows:
     byv.setdefault(v, []).append((i, t, e))
+report = {m: [] for m in range(8)}     # (level, times) of visitors with a timed row
 with open(mode_out, 'w') as f:
     for v in range(1, 301):
         vr = [(t, e) for (i, t, e) in sorted(byv.get(v, []))]
@@ -157,6 +169,8 @@ with open(mode_out, 'w') as f:
         for m in range(8):
             L, times = funnel(vr, m & 1, m & 2, m & 4)
             f.write('F|%d|%d|%d|%s\n' % (v, m, L, '{' + ','.join(str(x) for x in times) + '}'))
+            if any(t is not None for (t, e) in vr):
+                report[m].append((L, times))
         for pi, (p, items) in enumerate(PATTERNS):
             f.write('S|%d|%d|%d|%d\n' % (v, pi, seq_count(vr, items, True), seq_count(vr, items, False)))
         seen = set(s for (t, e) in vr for s in steps_of(e))
@@ -169,6 +183,17 @@ with open(mode_out, 'w') as f:
                 sess += 1
             last = t
             f.write('N|%d|%d|%d\n' % (v, i, sess))
+    # funnel_report: per step, from the levels and chains above
+    for m in range(8):
+        total = len(report[m])
+        reach = [total] + [sum(1 for (L, ts) in report[m] if L >= k) for k in range(1, K + 1)]
+        for k in range(1, K + 1):
+            conv = num(reach[k] / reach[1]) if reach[1] else ''
+            sconv = num(reach[k] / reach[k - 1]) if reach[k - 1] else ''
+            d1 = [ts[k - 1] - ts[0] for (L, ts) in report[m] if L >= k] if k >= 2 else []
+            dp = [ts[k - 1] - ts[k - 2] for (L, ts) in report[m] if L >= k] if k >= 2 else []
+            f.write('P|%d|%d|%d|%d|%s|%s|%s|%s\n' % (m, k, reach[k], reach[k - 1] - reach[k], conv, sconv,
+                    num(median(d1)) if d1 else '', num(median(dp)) if dp else ''))
 print(W)
 PY
 
@@ -194,6 +219,11 @@ SQL
 	for i in "${!pats[@]}"; do
 		sql+="SELECT 'S|' || v || '|$i|' || crm.sequence_match('${pats[$i]}', ts, s1, s2, s3, s4)::int || '|' || crm.sequence_count('${pats[$i]}', ts, s1, s2, s3, s4) FROM bfv GROUP BY v;"
 	done
+	for m in 0 1 2 3 4 5 6 7; do
+		sql+="SELECT 'P|$m|' || step || '|' || visitors || '|' || dropped || '|' || coalesce(conversion::text, '') || '|' ||
+		  coalesce(step_conversion::text, '') || '|' || coalesce(median_seconds::text, '') || '|' || coalesce(median_step_seconds::text, '')
+		FROM crm.funnel_report('SELECT v, ts, s1, s2, s3, s4 FROM bfv', '$W s', ${modes[$m]});"
+	done
 	sql+="SELECT 'R|' || v || '|' || crm.retention(s1, s2, s3, s4)::text FROM bfv GROUP BY v;"
 	sql+="SELECT 'N|' || v || '|' || id || '|' || n FROM (SELECT v, id, ts, crm.session_number(ts, '$W s') OVER (PARTITION BY v ORDER BY ts, id) AS n FROM bfv) x WHERE ts IS NOT NULL;"
 	q >"$work/actual.txt" <<SQL
@@ -205,7 +235,7 @@ SQL
 	sort "$work/expected.txt" >"$work/e.txt"; sort "$work/actual.txt" >"$work/a.txt"
 	ne=$(wc -l <"$work/e.txt")
 	if diff -q "$work/e.txt" "$work/a.txt" >/dev/null; then
-		echo "ok   seed $seed (window $W s): $ne results equal ($(grep -c '^F' "$work/e.txt") funnel levels+times over 8 modes, $(grep -c '^S' "$work/e.txt") pattern results, $(grep -c '^N' "$work/e.txt") session numbers, $(grep -c '^R' "$work/e.txt") retentions)"
+		echo "ok   seed $seed (window $W s): $ne results equal ($(grep -c '^F' "$work/e.txt") funnel levels+times over 8 modes, $(grep -c '^P' "$work/e.txt") funnel_report steps, $(grep -c '^S' "$work/e.txt") pattern results, $(grep -c '^N' "$work/e.txt") session numbers, $(grep -c '^R' "$work/e.txt") retentions)"
 	else
 		echo "FAIL seed $seed: $(diff "$work/e.txt" "$work/a.txt" | grep -c '^<') of $ne results differ, e.g.:"
 		diff "$work/e.txt" "$work/a.txt" | head -10
