@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Web analytics benchmark (at scale 1): 10M events of 1M visitors.
 #   crm.window_funnel, 4 steps, 1-day window   vs  the best plain SQL: a chain of self-joins
-#        taking, for every step-1 event, the earliest next step inside the window (exact)
+#        taking, for every step-1 event, the earliest next step inside the window (exact);
+#        also PostgreSQL's GROUP BY visitor with count(*) alone (the floor of any aggregate)
+#   crm.funnel_report, the same funnel        vs  the same self-join chain
 #   crm.session_number, 30-minute gap          vs  lag() + running sum() over the same window
 #   crm.cohort_retention, monthly, 10M rows    vs  DISTINCT (customer, month), first month, join, GROUP BY
 # The results of each pair are compared before timing.
@@ -49,6 +51,16 @@ echo "visitors per level (equal both ways): $(echo "$a" | tr '\n' ' ')"
 ours=$(bench_ms "$funnel_ours")
 base=$(bench_ms "$funnel_sql")
 bench_line "window_funnel 4 steps, 1 day" "$ours" "$base" "baseline: self-join chain (exact)"
+# the floor of any aggregate grouped by visitor: PostgreSQL's own GROUP BY of the same rows
+floor=$(bench_ms "SELECT count(*) FROM (SELECT visitor, count(*) FROM bench_events GROUP BY visitor) x")
+bench_line "  (GROUP BY visitor with count(*) alone)" "$floor" "$base" "the floor of any aggregate here"
+report_ours="SELECT step, visitors FROM crm.funnel_report('SELECT visitor, ts, event_type = ''view'', event_type = ''cart'',
+  event_type = ''checkout'', event_type = ''purchase'' FROM bench_events', '1 day') ORDER BY step"
+a=$(bench_psql -At -c "$report_ours")
+b=$(bench_psql -At -c "SELECT k, sum(count) FILTER (WHERE level >= k) FROM ($funnel_ours) l, generate_series(1, 4) k GROUP BY k ORDER BY k")
+[ "$a" = "$b" ] || { echo "funnel_report and window_funnel disagree:"; echo "$a"; echo "$b"; exit 1; }
+ours=$(bench_ms "$report_ours")
+bench_line "funnel_report 4 steps, 1 day" "$ours" "$base" "baseline: self-join chain (exact)"
 
 sess_ours="SELECT count(*), sum(n) FROM (SELECT crm.session_number(ts, '30 minutes') OVER (PARTITION BY visitor ORDER BY ts) AS n FROM bench_events) x"
 sess_sql="SELECT count(*), sum(n) FROM (SELECT sum(CASE WHEN prev IS NULL OR ts - prev > interval '30 minutes' THEN 1 ELSE 0 END)
