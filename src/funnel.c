@@ -1,7 +1,8 @@
 /*
  * funnel.c
- *		Conversion funnels: crm.window_funnel, crm.funnel_times and
- *		crm.retention, with ClickHouse's windowFunnel and retention semantics.
+ *		Conversion funnels: crm.window_funnel, crm.funnel_times,
+ *		crm.funnel_report and crm.retention, with ClickHouse's windowFunnel
+ *		and retention semantics.
  *
  * window_funnel(window, [mode,] ts, VARIADIC steps) returns the highest step
  * reached by one chain of events of the group.  The rows of the group are
@@ -36,6 +37,13 @@
  * level: of all such chains (within the part of the scan a mode allowed),
  * the earliest, comparing step times in order; so cardinality(times) equals
  * the level and times[k] - times[1] is the time to convert to step k.
+ *
+ * funnel_report(query, window, mode) runs a query returning (visitor,
+ * time, step_1, ..., step_n) and gives per step the visitors reaching it,
+ * those lost, the conversions and the median times from step 1 and from the
+ * previous step: each visitor's level and chain are the ones window_funnel
+ * and funnel_times give, but the rows are grouped here (a dictionary of
+ * visitors and a counting sort), which costs a fraction of a GROUP BY.
  *
  * retention(VARIADIC conditions) is ClickHouse's retention: element 1 tells
  * whether condition 1 held on some row of the group, element k whether
@@ -694,6 +702,7 @@ funnel_report(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	FunnelReportData d;
 	FunnelState st;
+	text	   *mode;
 	CrmQuery	q;
 	MemoryContext ctx,
 				scratch,
@@ -725,7 +734,8 @@ funnel_report(PG_FUNCTION_ARGS)
 				 errhint("Pass '' for no mode.")));
 	memset(&st, 0, sizeof(st));
 	st.window = JourneyIntervalUsecs(PG_GETARG_INTERVAL_P(1), fn, "window", false);
-	st.mode = FunnelParseMode(VARDATA_ANY(PG_GETARG_TEXT_PP(2)), VARSIZE_ANY_EXHDR(PG_GETARG_TEXT_PP(2)));
+	mode = PG_GETARG_TEXT_PP(2);
+	st.mode = FunnelParseMode(VARDATA_ANY(mode), VARSIZE_ANY_EXHDR(mode));
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -749,13 +759,17 @@ funnel_report(PG_FUNCTION_ARGS)
 	d.rows = CrmMemoryAlloc(ctx, d.cap, sizeof(FunnelRow), fn, "The events of the query");
 	(void) CrmQueryForEachRow(&q, FunnelReadRow, &d);
 	CrmQueryClose(&q);
-	nvisitors = d.visitors.have_ints ? d.visitors.ints.n : d.visitors.nkeys;
+	nvisitors = JourneyKeysCount(&d.visitors);
 
 	/* the events of each visitor together (a counting sort), in arrival order */
 	old = MemoryContextSwitchTo(ctx);
 	start = CrmMemoryAlloc0(ctx, (Size) nvisitors + 1, sizeof(int64), fn, "The events of the query");
 	for (int64 i = 0; i < d.n; i++)
+	{
 		start[d.rows[i].visitor + 1]++;
+		if ((i & 0xFFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
 	for (int32 v = 0; v < nvisitors; v++)
 		start[v + 1] += start[v];
 	ev = CrmMemoryAlloc(ctx, Max(d.n, 1), sizeof(JourneyEvent), fn, "The events of the query");

@@ -63,6 +63,23 @@ JourneyEventQsortCmp(const void *a, const void *b)
 void
 JourneyEventsSort(JourneyEvent *ev, int64 n)
 {
+	if (n <= 24)
+	{
+		/* a visitor's few events: insertion sort (stable, no calls) */
+		for (int64 i = 1; i < n; i++)
+		{
+			JourneyEvent x = ev[i];
+			int64		j = i;
+
+			while (j > 0 && JourneyEventCmp(&ev[j - 1], &x) > 0)
+			{
+				ev[j] = ev[j - 1];
+				j--;
+			}
+			ev[j] = x;
+		}
+		return;
+	}
 	for (int64 i = 1; i < n; i++)
 		if (JourneyEventCmp(&ev[i - 1], &ev[i]) > 0)
 		{
@@ -488,6 +505,13 @@ JourneyKeysRanks(const JourneyKeyTable *t)
 		rank[order[i]] = i;
 	pfree(order);
 	return rank;
+}
+
+/* Number of distinct keys interned. */
+int32
+JourneyKeysCount(const JourneyKeyTable *t)
+{
+	return t->have_ints ? t->ints.n : t->nkeys;
 }
 
 /* Key id as text (for keys interned as text). */

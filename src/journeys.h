@@ -89,6 +89,7 @@ extern void JourneyKeysInit(JourneyKeyTable *t, MemoryContext ctx, const char *f
 extern int32 JourneyKeysIntern(JourneyKeyTable *t, const char *key, int len);
 extern int32 JourneyKeysInternDatum(JourneyKeyTable *t, Datum value, Oid typid,
 									FmgrInfo *outfn);
+extern int32 JourneyKeysCount(const JourneyKeyTable *t);
 extern int32 *JourneyKeysRanks(const JourneyKeyTable *t);
 extern text *JourneyKeyText(const JourneyKeyTable *t, int32 id);
 

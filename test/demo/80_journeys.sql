@@ -26,6 +26,13 @@ SELECT channel,
                             FILTER (WHERE level = 4)) AS median_time_to_purchase
 FROM demo_sessions GROUP BY ROLLUP (channel) ORDER BY channel NULLS LAST;
 
+\echo -- 1b. The same funnel for all channels in one call (crm.funnel_report; its numbers equal the total row above):
+\echo --     sessions per step, lost, conversion from view and from the previous step, median time from view
+SELECT step, visitors AS sessions, dropped, round(conversion::numeric, 3) AS conversion,
+       round(step_conversion::numeric, 3) AS step_conversion, make_interval(secs => median_seconds) AS median_since_view
+FROM crm.funnel_report($$SELECT session_id, occurred_at, event_type = 'view', event_type = 'cart',
+                              event_type = 'checkout', event_type = 'purchase' FROM crm_demo.events$$, '1 hour');
+
 \echo -- 2. The same per customer over 30 days, strict order (no other event between steps):
 SELECT level, count(*) AS customers, round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS "%"
 FROM (SELECT customer_id, crm.window_funnel('30 days', 'strict_order', occurred_at, event_type = 'view',
