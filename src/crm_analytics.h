@@ -195,6 +195,16 @@ extern void CrmIntDictInit(CrmIntDict *d, MemoryContext cxt, const char *fn,
 						   const char *what);
 extern int32 CrmIntDictLookup(CrmIntDict *d, int64 key);
 
+/* Start loading the entry of key, for a lookup soon (a hint, never an error). */
+static inline void
+CrmIntDictPrefetch(const CrmIntDict *d, int64 key)
+{
+#ifdef __GNUC__
+	if ((uint64) key < d->dcap)
+		__builtin_prefetch(&d->dmap[key]);
+#endif
+}
+
 static inline int32
 CrmIntDictId(CrmIntDict *d, int64 key)
 {

@@ -628,7 +628,9 @@ typedef struct FunnelReportData
 	Oid			key_type;
 	FmgrInfo	key_out;
 	CrmCast		ts_cast;
+	bool		int_keys;		/* integer visitors: interned after the reading */
 	FunnelRow  *rows;
+	int64	   *keys;			/* with int_keys: the visitor of each row */
 	int64		n;
 	int64		cap;
 } FunnelReportData;
@@ -649,15 +651,29 @@ FunnelReadRow(TupleTableSlot *slot, void *arg)
 	for (int k = 0; k < d->nsteps; k++)
 		if (!slot->tts_isnull[k + 2] && DatumGetBool(slot->tts_values[k + 2]))
 			mask |= (uint32) 1 << k;
-	/* every visitor counts, also one whose rows match no step */
-	visitor = JourneyKeysInternDatum(&d->visitors, slot->tts_values[0], d->key_type, &d->key_out);
-	if (mask == 0 && !d->keep_all)
-		return;
+	/*
+	 * Every visitor counts, also one whose rows match no step: integer
+	 * visitors are kept with every row and interned after the reading (with
+	 * prefetching), others are interned now.
+	 */
+	if (d->int_keys)
+		visitor = -1;
+	else
+	{
+		visitor = JourneyKeysInternDatum(&d->visitors, slot->tts_values[0], d->key_type, &d->key_out);
+		if (mask == 0 && !d->keep_all)
+			return;
+	}
 	if (unlikely(d->n == d->cap))
 	{
 		d->cap *= 2;
 		d->rows = CrmMemoryRealloc(d->rows, d->cap, sizeof(FunnelRow), d->fn, "The events of the query");
+		if (d->int_keys)
+			d->keys = CrmMemoryRealloc(d->keys, d->cap, sizeof(int64), d->fn, "The events of the query");
 	}
+	if (d->int_keys)
+		d->keys[d->n] = d->key_type == INT8OID ? DatumGetInt64(slot->tts_values[0]) :
+			d->key_type == INT4OID ? DatumGetInt32(slot->tts_values[0]) : DatumGetInt16(slot->tts_values[0]);
 	d->rows[d->n].visitor = visitor;
 	d->rows[d->n].mask = mask;
 	d->rows[d->n].ts = ts;
@@ -755,10 +771,30 @@ funnel_report(PG_FUNCTION_ARGS)
 	fmgr_info_cxt(outfn, &d.key_out, ctx);
 	CrmCastInit(&d.ts_cast, TupleDescAttr(q.desc, 1)->atttypid, TIMESTAMPTZOID, fn, "2 (event_time)");
 	JourneyKeysInit(&d.visitors, ctx, fn, "visitors");
+	d.int_keys = JourneyKeysIntType(d.key_type);
 	d.cap = 1024;
 	d.rows = CrmMemoryAlloc(ctx, d.cap, sizeof(FunnelRow), fn, "The events of the query");
+	if (d.int_keys)
+		d.keys = CrmMemoryAlloc(ctx, d.cap, sizeof(int64), fn, "The events of the query");
 	(void) CrmQueryForEachRow(&q, FunnelReadRow, &d);
 	CrmQueryClose(&q);
+	if (d.int_keys)
+	{
+		/* the visitors in row order, then only the rows that are events */
+		int64		kept = 0;
+
+		JourneyKeysInternInts(&d.visitors, d.keys, d.n);
+		for (int64 i = 0; i < d.n; i++)
+		{
+			if (d.rows[i].mask == 0 && !d.keep_all)
+				continue;
+			d.rows[kept] = d.rows[i];
+			d.rows[kept++].visitor = (int32) d.keys[i];
+		}
+		d.n = kept;
+		pfree(d.keys);
+		d.keys = NULL;
+	}
 	nvisitors = JourneyKeysCount(&d.visitors);
 
 	/* the events of each visitor together (a counting sort), in arrival order */

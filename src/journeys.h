@@ -90,6 +90,8 @@ extern int32 JourneyKeysIntern(JourneyKeyTable *t, const char *key, int len);
 extern int32 JourneyKeysInternDatum(JourneyKeyTable *t, Datum value, Oid typid,
 									FmgrInfo *outfn);
 extern int32 JourneyKeysCount(const JourneyKeyTable *t);
+extern bool JourneyKeysIntType(Oid typid);
+extern void JourneyKeysInternInts(JourneyKeyTable *t, int64 *keys, int64 n);
 extern int32 *JourneyKeysRanks(const JourneyKeyTable *t);
 extern text *JourneyKeyText(const JourneyKeyTable *t, int32 id);
 
