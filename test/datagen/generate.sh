@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 #
-# generate.sh - build the synthetic retail schema with datagen.c
+# generate.sh - build the synthetic retail schema with datagen (*.c here)
 #
 # usage: generate.sh [--schema NAME] [--customers N] [--seed S] [--jobs J]
 #                    [--products P]
@@ -12,7 +12,8 @@
 # live where the server's OS user cannot read.
 #
 # Steps:
-#   1. compile datagen.c into a private temp dir (never into the source tree)
+#   1. compile datagen (every .c file here) into a private temp dir (never
+#      into the source tree)
 #   2. DROP SCHEMA ... CASCADE; CREATE SCHEMA
 #   3. the small tables go through plain files; the nine customer-driven
 #      tables go through FIFOs: one psql per table creates its table and runs
@@ -79,8 +80,8 @@ esac
 customers=$((10#$customers)) jobs=$((10#$jobs))
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-src=$here/datagen.c
-[[ -r $src ]] || die "cannot read $src"
+srcs=("$here"/*.c)
+[[ -r $here/datagen.c && -r $here/datagen.h ]] || die "cannot read $here/datagen.c and datagen.h"
 
 t_start=$EPOCHREALTIME
 
@@ -159,8 +160,8 @@ run_parallel() {
 }
 
 # ---------------------------------------------------------------- build
-cc -O2 -Wall -Wextra -Werror -o "$work/datagen" "$src" -lm ||
-	die "cannot compile $src"
+cc -O2 -Wall -Wextra -Werror -o "$work/datagen" "${srcs[@]}" -lm ||
+	die "cannot compile datagen from $here/*.c"
 
 gen_args=(--seed "$seed" --customers "$customers" --quiet)
 [[ -n $products ]] && gen_args+=(--products "$products")

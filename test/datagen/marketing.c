@@ -4,11 +4,9 @@
  *		tables journeys, touches, campaign_spend, channel_truth and
  *		campaign_spend_truth of datagen.
  *
- * Compiled as part of datagen.c (#included there: it uses datagen's static
- * samplers and writers, and keeps datagen a single translation unit, so
- * generate.sh still compiles one file).  Everything here draws from random
- * streams of its own (purposes 6 and 7), so every table datagen wrote before
- * these were added stays byte-identical for the same seed.
+ * Everything here draws from random streams of its own (purposes 6 and 7),
+ * so every table datagen wrote before these were added stays byte-identical
+ * for the same seed.
  *
  * Journeys (planted first-order Markov chain).  For every order placed in
  * 2024 the customer runs journeys through the chain until one converts:
@@ -32,6 +30,7 @@
  * spend is (treatment_rate - control_rate) * offer_value
  * (campaign_spend_truth); pre_spend is the covariate CUPED uses.
  */
+#include "datagen.h"
 
 #define N_TOUCH_CHANNELS		6
 #define JOURNEY_WINDOW_DAYS		30
@@ -65,7 +64,7 @@ static Alias g_touch_start_alias;
 static Alias g_touch_next_alias;
 
 /* alias tables of the chain */
-static void
+void
 MarketingBuildLaws(void)
 {
 	double		s[N_TOUCH_CHANNELS],
@@ -139,7 +138,7 @@ ChainConversion(int removed)
 }
 
 /* channel_truth and campaign_spend_truth */
-static void
+void
 WriteMarketingStatic(const char *tables)
 {
 	Out			o;
@@ -292,7 +291,7 @@ EmitOrderJourneys(Gen *G, Rng *r, uint64_t cid, int64_t lo, int64_t ts, uint64_t
 }
 
 /* The journeys of every 2024 order of a customer (order i at times[i]). */
-static void
+void
 EmitCustomerJourneys(Gen *G, uint64_t seed, uint64_t cid, int64_t signup, int n,
 					 uint64_t first_oid)
 {
@@ -332,7 +331,7 @@ OrderCentsBetween(const Gen *G, int n, int64_t lo, int64_t hi)
  * campaign_members); r is the customer's spend stream, drawn for every
  * campaign whether or not the customer is a member.
  */
-static void
+void
 EmitCampaignSpend(Gen *G, Rng *r, int c, uint64_t cid, int n, int member, int conv)
 {
 	const Campaign *cp = &g_campaigns[c];

@@ -64,7 +64,7 @@ done <"$d/spend.txt"
 
 # coverage over other seeds: only campaign_members is needed
 bin=$d/datagen
-cc -O2 -Wall -Wextra -Werror -o "$bin" "$CRM_ROOT/test/datagen/datagen.c" -lm
+cc -O2 -Wall -Wextra -Werror -o "$bin" "$CRM_ROOT/test/datagen/"*.c -lm
 {
 	echo "CREATE TABLE cov (seed int, campaign_id int, customer_id bigint, grp text, converted boolean, converted_at timestamptz);"
 	echo "CREATE TEMP TABLE m (campaign_id int, customer_id bigint, grp text, converted boolean, converted_at timestamptz);"
