@@ -61,13 +61,13 @@
 #include "funcapi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/float.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
 #include "crm_analytics.h"
+#include "deviation.h"
 #include "journeys.h"
 
 #define FUNNEL_STATE_FORMAT		1
@@ -680,27 +680,6 @@ FunnelReadRow(TupleTableSlot *slot, void *arg)
 	d->n++;
 }
 
-static int
-FunnelInt64Cmp(const void *a, const void *b)
-{
-	int64		x = *(const int64 *) a;
-	int64		y = *(const int64 *) b;
-
-	return x < y ? -1 : x > y ? 1 : 0;
-}
-
-/* The median of v[0..n) (sorted in place), as percentile_cont(0.5). */
-static double
-FunnelMedian(int64 *v, int64 n)
-{
-	if (n == 0)
-		return get_float8_nan();
-	qsort(v, n, sizeof(int64), FunnelInt64Cmp);
-	if (n % 2 == 1)
-		return (double) v[n / 2];
-	return ((double) v[n / 2 - 1] + (double) v[n / 2]) / 2.0;
-}
-
 /*
  * crm.funnel_report(query, window, mode): the whole funnel of a query
  * returning (visitor, event_time, step_1, ..., step_n) in one call, each
@@ -730,8 +709,8 @@ funnel_report(PG_FUNCTION_ARGS)
 	JourneyEvent *ev;
 	int64		reached[JOURNEY_MAX_STEPS + 1];
 	int64		ndur[JOURNEY_MAX_STEPS];
-	int64	   *since_first[JOURNEY_MAX_STEPS];
-	int64	   *since_prev[JOURNEY_MAX_STEPS];
+	double	   *since_first[JOURNEY_MAX_STEPS];	/* microseconds */
+	double	   *since_prev[JOURNEY_MAX_STEPS];
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -832,8 +811,8 @@ funnel_report(PG_FUNCTION_ARGS)
 	memset(ndur, 0, sizeof(ndur));
 	for (int k = 1; k < d.nsteps; k++)
 	{
-		since_first[k] = CrmMemoryAlloc(ctx, Max(nvisitors, 1), sizeof(int64), fn, "The times to convert");
-		since_prev[k] = CrmMemoryAlloc(ctx, Max(nvisitors, 1), sizeof(int64), fn, "The times to convert");
+		since_first[k] = CrmMemoryAlloc(ctx, Max(nvisitors, 1), sizeof(double), fn, "The times to convert");
+		since_prev[k] = CrmMemoryAlloc(ctx, Max(nvisitors, 1), sizeof(double), fn, "The times to convert");
 	}
 	scratch = AllocSetContextCreate(ctx, "crm.funnel_report visitor", ALLOCSET_DEFAULT_SIZES);
 	MemoryContextSwitchTo(scratch);
@@ -862,8 +841,8 @@ funnel_report(PG_FUNCTION_ARGS)
 		FunnelEarliestChain(&st, e, n, &stop, level, times);
 		for (int k = 1; k < level; k++)
 		{
-			since_first[k][ndur[k]] = times[k] - times[0];
-			since_prev[k][ndur[k]] = times[k] - times[k - 1];
+			since_first[k][ndur[k]] = (double) (times[k] - times[0]);
+			since_prev[k][ndur[k]] = (double) (times[k] - times[k - 1]);
 			ndur[k]++;
 		}
 	}
@@ -891,8 +870,9 @@ funnel_report(PG_FUNCTION_ARGS)
 			nulls[4] = true;
 		if (k >= 2 && ndur[k - 1] > 0)
 		{
-			values[5] = Float8GetDatum(FunnelMedian(since_first[k - 1], ndur[k - 1]) / USECS_PER_SEC);
-			values[6] = Float8GetDatum(FunnelMedian(since_prev[k - 1], ndur[k - 1]) / USECS_PER_SEC);
+			/* the median as percentile_cont(0.5), exact on microseconds */
+			values[5] = Float8GetDatum(CrmMedianInPlace(since_first[k - 1], ndur[k - 1]) / USECS_PER_SEC);
+			values[6] = Float8GetDatum(CrmMedianInPlace(since_prev[k - 1], ndur[k - 1]) / USECS_PER_SEC);
 		}
 		else
 			nulls[5] = nulls[6] = true;

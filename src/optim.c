@@ -77,6 +77,34 @@ CrmEval(CrmObjective fn, void *arg, int n, const double *x, double *grad,
 }
 
 /*
+ * Move to the accepted trial point xn (gradient gn, value fn_new): s and y
+ * get the step and the change of gradient for the quasi-Newton update,
+ * *stalls counts consecutive steps that no longer change f.  Returns s'y.
+ */
+static double
+CrmAcceptStep(int n, double *x, const double *xn, double *g, const double *gn,
+			  double *s, double *y, double *f, double fn_new, int *stalls)
+{
+	double		sy = 0.0;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		s[i] = xn[i] - x[i];
+		y[i] = gn[i] - g[i];
+		sy += s[i] * y[i];
+	}
+	if (fabs(*f - fn_new) <= 1e-15 * (1.0 + fabs(*f)))
+		(*stalls)++;
+	else
+		*stalls = 0;
+	memcpy(x, xn, n * sizeof(double));
+	memcpy(g, gn, n * sizeof(double));
+	*f = fn_new;
+	return sy;
+}
+
+/*
  * BFGS update of the inverse Hessian approximation H with the step s and the
  * change of gradient y (s'y = sy > 0):
  * H+ = (I - rho s y') H (I - rho y s') + rho s s', rho = 1 / sy.
@@ -192,19 +220,7 @@ CrmBfgsMinimize(CrmObjective fn, void *arg, int n, double *x,
 			break;
 		}
 
-		for (i = 0; i < n; i++)
-		{
-			s[i] = xn[i] - x[i];
-			y[i] = gn[i] - g[i];
-			sy += s[i] * y[i];
-		}
-		if (fabs(f - fn_new) <= 1e-15 * (1.0 + fabs(f)))
-			stalls++;
-		else
-			stalls = 0;
-		memcpy(x, xn, n * sizeof(double));
-		memcpy(g, gn, n * sizeof(double));
-		f = fn_new;
+		sy = CrmAcceptStep(n, x, xn, g, gn, s, y, &f, fn_new, &stalls);
 		if (CrmOutOfBounds(x, n, bound))
 			break;
 		if (stalls >= 3)
@@ -711,19 +727,7 @@ CrmBoxMinimize(CrmObjective fn, void *arg, int n, double *x,
 			res.converged = pgmax <= 1e3 * pgtol;
 			break;
 		}
-		for (i = 0; i < n; i++)
-		{
-			s[i] = xn[i] - x[i];
-			y[i] = gn[i] - g[i];
-			sy += s[i] * y[i];
-		}
-		if (fabs(f - fn_new) <= 1e-15 * (1.0 + fabs(f)))
-			stalls++;
-		else
-			stalls = 0;
-		memcpy(x, xn, n * sizeof(double));
-		memcpy(g, gn, n * sizeof(double));
-		f = fn_new;
+		sy = CrmAcceptStep(n, x, xn, g, gn, s, y, &f, fn_new, &stalls);
 		if (stalls >= 3)
 		{
 			res.converged = pgmax <= 1e3 * pgtol;

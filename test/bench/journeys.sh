@@ -57,7 +57,7 @@ ours=$(bench_ms "SET enable_hashagg = off; $funnel_ours")
 bench_line "window_funnel, enable_hashagg = off" "$ours" "$base" "baseline: self-join chain (exact)"
 # the floor of any aggregate grouped by visitor: PostgreSQL's own GROUP BY of the same rows
 floor=$(bench_ms "SELECT count(*) FROM (SELECT visitor, count(*) FROM bench_events GROUP BY visitor) x")
-bench_line "  (GROUP BY visitor with count(*) alone)" "$floor" "$base" "the floor of any aggregate here"
+bench_line "  (GROUP BY visitor with count(*) alone)" "$floor" "$base" "the floor of an aggregate in a hash plan"
 report_ours="SELECT step, visitors FROM crm.funnel_report('SELECT visitor, ts, event_type = ''view'', event_type = ''cart'',
   event_type = ''checkout'', event_type = ''purchase'' FROM bench_events', '1 day') ORDER BY step"
 a=$(bench_psql -At -c "$report_ours")
