@@ -210,7 +210,7 @@ JourneyLogSortedView(const JourneyEventLog *log, const char *fn, JourneyEvent **
 	*copy = CrmMemoryAlloc(CurrentMemoryContext, log->n, sizeof(JourneyEvent), fn,
 						   "A sorted copy of the events of one group");
 	memcpy(*copy, log->ev, log->n * sizeof(JourneyEvent));
-	qsort(*copy, log->n, sizeof(JourneyEvent), JourneyEventQsortCmp);
+	JourneyEventsSort(*copy, log->n);
 	return *copy;
 }
 
