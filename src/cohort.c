@@ -261,7 +261,7 @@ cohort_retention(PG_FUNCTION_ARGS)
 	bool		on_or_after;
 	CohortData	d;
 	CrmQuery	q;
-	bool		varlena;
+	bool		typisvarlena;
 	Oid			outfn;
 	int32		qlast,
 				cmin = PG_INT32_MAX,
@@ -316,7 +316,7 @@ cohort_retention(PG_FUNCTION_ARGS)
 	CrmQueryOpen(&q, query, 2, 2, fn, columns);
 	CrmCheckColumnType(q.desc, 2, fn, "activity_time", ts_types, lengthof(ts_types), "timestamptz");
 	d.key_type = getBaseType(TupleDescAttr(q.desc, 0)->atttypid);
-	getTypeOutputInfo(TupleDescAttr(q.desc, 0)->atttypid, &outfn, &varlena);
+	getTypeOutputInfo(TupleDescAttr(q.desc, 0)->atttypid, &outfn, &typisvarlena);
 	fmgr_info_cxt(outfn, &d.key_out, d.ctx);
 	CrmCastInit(&d.ts_cast, TupleDescAttr(q.desc, 1)->atttypid, TIMESTAMPTZOID, fn, "2 (activity_time)");
 	JourneyKeysInit(&d.customers, d.ctx, fn, "customers");

@@ -702,7 +702,7 @@ funnel_report(PG_FUNCTION_ARGS)
 	MemoryContext ctx,
 				scratch,
 				old;
-	bool		varlena;
+	bool		typisvarlena;
 	Oid			outfn;
 	int32		nvisitors;
 	int64	   *start;
@@ -746,7 +746,7 @@ funnel_report(PG_FUNCTION_ARGS)
 	st.nsteps = d.nsteps;
 	d.keep_all = (st.mode & FUNNEL_STRICT_ORDER) != 0;
 	d.key_type = getBaseType(TupleDescAttr(q.desc, 0)->atttypid);
-	getTypeOutputInfo(TupleDescAttr(q.desc, 0)->atttypid, &outfn, &varlena);
+	getTypeOutputInfo(TupleDescAttr(q.desc, 0)->atttypid, &outfn, &typisvarlena);
 	fmgr_info_cxt(outfn, &d.key_out, ctx);
 	CrmCastInit(&d.ts_cast, TupleDescAttr(q.desc, 1)->atttypid, TIMESTAMPTZOID, fn, "2 (event_time)");
 	JourneyKeysInit(&d.visitors, ctx, fn, "visitors");

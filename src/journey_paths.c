@@ -149,7 +149,7 @@ PathRead(PathData *d, const char *query, const char *fn, int max_cols, const cha
 	static const Oid ts_types[] = {TIMESTAMPTZOID, TIMESTAMPOID, DATEOID};
 	static const Oid bool_types[] = {BOOLOID};
 	CrmQuery	q;
-	bool		varlena;
+	bool		typisvarlena;
 	Oid			outfn;
 
 	memset(d, 0, sizeof(*d));
@@ -163,7 +163,7 @@ PathRead(PathData *d, const char *query, const char *fn, int max_cols, const cha
 		d->has_converted = true;
 	}
 	d->key_type = getBaseType(TupleDescAttr(q.desc, 0)->atttypid);
-	getTypeOutputInfo(TupleDescAttr(q.desc, 0)->atttypid, &outfn, &varlena);
+	getTypeOutputInfo(TupleDescAttr(q.desc, 0)->atttypid, &outfn, &typisvarlena);
 	fmgr_info_cxt(outfn, &d->key_out, d->ctx);
 	CrmCastInit(&d->ts_cast, TupleDescAttr(q.desc, 1)->atttypid, TIMESTAMPTZOID, fn, "2 (ts)");
 	CrmCastInit(&d->label_cast, TupleDescAttr(q.desc, 2)->atttypid, TEXTOID, fn, "3 (event)");

@@ -323,10 +323,10 @@ CrmCastInit(CrmCast *c, Oid from, Oid to, const char *fn, const char *colname)
 		case COERCION_PATH_COERCEVIAIO:
 			{
 				Oid			outfn;
-				bool		varlena;
+				bool		typisvarlena;
 
 				c->kind = CRM_CAST_IO;
-				getTypeOutputInfo(from, &outfn, &varlena);
+				getTypeOutputInfo(from, &outfn, &typisvarlena);
 				fmgr_info(outfn, &c->fn);
 				if (to != TEXTOID)
 				{
