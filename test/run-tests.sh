@@ -128,7 +128,7 @@ parallel_tests=() serial_tests=()
 for t in test/t/*.sh; do
 	[ -e "$t" ] || continue
 	selected "$(basename "$t" .sh)" || continue
-	if head -n 5 "$t" | grep -q 'crm-test: serial'; then serial_tests+=("$t"); else parallel_tests+=("$t"); fi
+	if awk 'NR > 5 {exit} /crm-test: serial/ {f = 1} END {exit !f}' "$t"; then serial_tests+=("$t"); else parallel_tests+=("$t"); fi
 done
 test_jobs=${CRM_TEST_JOBS:-$(nproc)}
 declare -A running=()

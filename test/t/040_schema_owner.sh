@@ -14,7 +14,7 @@ expect_refusal() {
 	newdb
 	q -d "$base" "$@" >/dev/null || { echo "$label: setup failed"; fail=1; return; }
 	out=$(psql -X -q -d "$base" -v VERBOSITY=verbose -c "CREATE EXTENSION crm_analytics" 2>&1)
-	if echo "$out" | grep -q "ERROR:  $state:"; then
+	if grep -q "ERROR:  $state:" <<<"$out"; then
 		echo "$label: refused: $(echo "$out" | grep ERROR)"
 		echo "    $(echo "$out" | grep HINT)"
 	else

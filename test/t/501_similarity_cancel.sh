@@ -14,7 +14,7 @@ check_cancel() {
 	end=$(date +%s%N)
 	ms=$(( (end - start) / 1000000 ))
 	echo "$label: ${ms} ms: $(echo "$out" | grep ERROR)"
-	if ! echo "$out" | grep -q "canceling statement due to statement timeout"; then
+	if ! grep -q "canceling statement due to statement timeout" <<<"$out"; then
 		echo "  expected a statement_timeout cancel"; fail=1
 	fi
 	if [ "$ms" -gt $(( (${timeout%ms} + 1500) * ${CRM_TEST_TIME_FACTOR:-1} )) ]; then echo "  took too long to cancel"; fail=1; fi
@@ -28,8 +28,8 @@ check_cancel "comparing 60,000 customers who all share 5 items" 1500ms \
 out=$(q -c "SET crm_analytics.max_memory = '1MB'" \
 	-c "SELECT count(*) FROM crm.nearest_neighbors('SELECT c, i, w FROM dense', 10)" 2>&1)
 echo "memory limit 1MB: $(echo "$out" | grep -E 'ERROR|DETAIL|HINT')"
-echo "$out" | grep -q "needs more memory than crm_analytics.max_memory allows" || fail=1
-echo "$out" | grep -q "^HINT:  Raise crm_analytics.max_memory" || fail=1
+grep -q "needs more memory than crm_analytics.max_memory allows" <<<"$out" || fail=1
+grep -q "^HINT:  Raise crm_analytics.max_memory" <<<"$out" || fail=1
 alive=$(q -At -c "SELECT 1")
 echo "server alive afterwards: $alive"
 [ "$alive" = 1 ] || fail=1

@@ -28,7 +28,7 @@ with open(sys.argv[1], 'wb') as f:
 PY
 	out=$(q -c "CREATE TEMP TABLE one (p crm.profile)" -c "\\copy one FROM '$TEST_TMPDIR/bad.bin' WITH (FORMAT binary)" 2>&1)
 	echo "$label: $(echo "$out" | grep -m1 ERROR)"
-	echo "$out" | grep -q "ERROR" || fail=1
+	grep -q "ERROR" <<<"$out" || fail=1
 }
 #                 n        flags    item     weight   item     weight
 bad "unsorted"   "00000002 00000000 00000005 3f800000 00000001 3f800000"

@@ -14,7 +14,7 @@ check_cancel() {
 	end=$(date +%s%N)
 	ms=$(( (end - start) / 1000000 ))
 	echo "$label: ${ms} ms: $(echo "$out" | grep ERROR)"
-	if ! echo "$out" | grep -q "canceling statement due to statement timeout"; then
+	if ! grep -q "canceling statement due to statement timeout" <<<"$out"; then
 		echo "  expected a statement_timeout cancel"; echo "$out" | head -5; fail=1
 	fi
 	if [ "$ms" -gt $((limit_ms * ${CRM_TEST_TIME_FACTOR:-1})) ]; then echo "  took too long to cancel"; fail=1; fi

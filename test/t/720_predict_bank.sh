@@ -44,7 +44,7 @@ if out=$(q -c "SELECT crm.logistic_regression('SELECT y, $features FROM bank WHE
 	echo "FAIL: the separated design was fitted"; exit 1
 fi
 echo "$out" | grep ERROR
-echo "$out" | grep -q "separated by default = 'yes'" || { echo "FAIL: the error does not name default = 'yes'"; exit 1; }
+grep -q "separated by default = 'yes'" <<<"$out" || { echo "FAIL: the error does not name default = 'yes'"; exit 1; }
 
 q 2>"$d/notice.txt" -c "CREATE TABLE model AS SELECT crm.logistic_regression('SELECT y, $features FROM bank_merged WHERE NOT is_test') AS m"
 cat "$d/notice.txt"

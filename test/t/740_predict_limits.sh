@@ -20,7 +20,7 @@ check_cancel() {
 	end=$(date +%s%N)
 	ms=$(( (end - start) / 1000000 ))
 	echo "$label: ${ms} ms: $(echo "$out" | grep ERROR)"
-	if ! echo "$out" | grep -q "canceling statement due to statement timeout"; then
+	if ! grep -q "canceling statement due to statement timeout" <<<"$out"; then
 		echo "  expected a statement_timeout cancel"; fail=1
 	fi
 	if [ "$ms" -gt 2000 ]; then echo "  took too long to cancel"; fail=1; fi
@@ -69,12 +69,12 @@ passes=$(echo "$res" | cut -d' ' -f3)
 out=$(q -c "SET crm_analytics.max_memory = '1MB'" \
 	-c "SELECT crm.logistic_regression('SELECT y, x1, c FROM train WHERE random() < 0.9')" 2>&1)
 echo "a changing query, streamed: $(echo "$out" | grep ERROR)"
-echo "$out" | grep -q "returned different rows when it ran again" || { echo "  expected an error"; fail=1; }
+grep -q "returned different rows when it ran again" <<<"$out" || { echo "  expected an error"; fail=1; }
 
 out=$(q -c "SET crm_analytics.max_memory = '1MB'" -c "\\set VERBOSITY verbose" \
 	-c "SELECT crm.auc(i * 0.001, i % 2 = 0) FROM generate_series(1, 1000000) i" 2>&1)
 echo "crm.auc past the budget: $(echo "$out" | grep ERROR)"
-echo "$out" | grep -q "ERROR:  54000" || { echo "  expected SQLSTATE 54000"; fail=1; }
+grep -q "ERROR:  54000" <<<"$out" || { echo "  expected SQLSTATE 54000"; fail=1; }
 
 alive=$(q -c "SELECT 1")
 echo "server alive afterwards: $alive"

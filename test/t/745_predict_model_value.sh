@@ -114,7 +114,7 @@ grep -v '^psql:.*ERROR\|^DETAIL\|^HINT\|^LINE\|^ *\^\|^CONTEXT' "$d/fuzz.err" | 
 [ $((ok + errors)) -gt 2000 ] || { echo "  too few statements ran"; fail=1; }
 out=$(q -c "CREATE TABLE models3 (model crm.model)" -c "\\copy models3 FROM '$d/fuzz.bin' WITH (FORMAT binary)" 2>&1)
 echo "binary input of a corrupted value: $(echo "$out" | grep ERROR)"
-echo "$out" | grep -q "invalid crm.model value" || fail=1
+grep -q "invalid crm.model value" <<<"$out" || fail=1
 alive=$(q -c "SELECT 1")
 echo "server alive afterwards: $alive"
 [ "$alive" = 1 ] || fail=1

@@ -15,7 +15,7 @@ check_cancel() {
 	end=$(date +%s%N)
 	ms=$(( (end - start) / 1000000 ))
 	echo "$label: ${ms} ms: $(echo "$out" | grep ERROR)"
-	if ! echo "$out" | grep -q "canceling statement due to statement timeout"; then
+	if ! grep -q "canceling statement due to statement timeout" <<<"$out"; then
 		echo "  expected a statement_timeout cancel"; fail=1
 	fi
 	if [ "$ms" -gt 3000 ]; then echo "  took too long to cancel"; fail=1; fi
@@ -24,8 +24,8 @@ check_memory() {
 	local label=$1 sql=$2 out
 	out=$(q -v VERBOSITY=verbose -c "SET crm_analytics.max_memory = '2MB'" -c "$sql" 2>&1)
 	echo "$label: $(echo "$out" | grep -E 'ERROR|HINT' | tr '\n' ' ')"
-	if ! echo "$out" | grep -q "ERROR:  54000"; then echo "  expected SQLSTATE 54000"; fail=1; fi
-	if ! echo "$out" | grep -q "crm_analytics.max_memory"; then echo "  expected a hint naming the setting"; fail=1; fi
+	if ! grep -q "ERROR:  54000" <<<"$out"; then echo "  expected SQLSTATE 54000"; fail=1; fi
+	if ! grep -q "crm_analytics.max_memory" <<<"$out"; then echo "  expected a hint naming the setting"; fail=1; fi
 }
 gen="SELECT i / 5, ''2024-01-01''::timestamptz + i * interval ''1 minute'', ''ch'' || (i % 7), CASE WHEN i % 5 = 4 THEN 10.0 END FROM generate_series(1, 50000000) i"
 check_cancel "attribution markov over 50M generated rows" "SELECT count(*) FROM crm.attribution('$gen', 'markov')"
